@@ -9,34 +9,13 @@
  * Extra arguments are passed to nx, e.g. `npm test -- --projects=@bosun/protocol`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureEngine } from './engine.js';
+import { summarise } from './summarise.js';
 
 const root = join(import.meta.dirname, '../..');
 const reports = join(root, 'reports/vitest');
-
-interface VitestJson {
-  numPassedTests: number;
-  numFailedTests: number;
-  numPendingTests: number;
-  numTodoTests: number;
-  numFailedTestSuites: number;
-}
-
-/** Adds up the JSON reports Vitest wrote, one per project. */
-export function summarise(dir: string): { passed: number; failed: number; skipped: number; brokenFiles: number } {
-  const total = { passed: 0, failed: 0, skipped: 0, brokenFiles: 0 };
-  if (!existsSync(dir)) return total;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const r = JSON.parse(readFileSync(join(dir, file), 'utf8')) as VitestJson;
-    total.passed += r.numPassedTests;
-    total.failed += r.numFailedTests;
-    total.skipped += r.numPendingTests + r.numTodoTests;
-    total.brokenFiles += r.numFailedTestSuites;
-  }
-  return total;
-}
 
 async function main(): Promise<number> {
   rmSync(reports, { recursive: true, force: true });

@@ -1,1 +1,5 @@
-export {};
+#!/usr/bin/env node
+import { runApp } from '@bosun/app-shell';
+import { app } from './app.js';
+
+process.exitCode = await runApp(app, { argv: process.argv.slice(2), env: process.env });

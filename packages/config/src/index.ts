@@ -5,6 +5,7 @@ export {
   flagNameOf,
   loadConfig,
   readConfigFile,
+  schemaKind,
   type ConfigKeySpec,
   type ConfigSources,
   type ConfigSpec,

@@ -137,7 +137,7 @@ export function readConfigFile(path: string, required: boolean): Record<string, 
  * not look like the expected type is left as it is, so the schema reports it.
  */
 export function coerceString(schema: z.ZodType, text: string): unknown {
-  const kind = baseKind(schema);
+  const kind = schemaKind(schema);
   switch (kind) {
     case 'number':
     case 'bigint':
@@ -162,8 +162,8 @@ export function coerceString(schema: z.ZodType, text: string): unknown {
   }
 }
 
-/** The zod type under optional/default/nullable/pipe wrappers. */
-function baseKind(schema: z.ZodType): string {
+/** The zod type name (`number`, `boolean`, `array`, …) under optional/default/nullable/pipe wrappers. */
+export function schemaKind(schema: z.ZodType): string {
   let s = schema as z.ZodType & { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } };
   for (let i = 0; i < 10; i++) {
     const def = s.def;

@@ -1,0 +1,30 @@
+import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
+import { defineConfig } from '@bosun/config';
+import { z } from 'zod';
+
+/** The hub's config. */
+export const hubConfig = defineConfig({
+  schema: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    dataDir: z.string().min(1).default('./.bosun-hub'),
+  }),
+  keys: {
+    host: { env: 'HUB_HOST', description: 'address to listen on' },
+    port: { env: 'HUB_PORT', description: 'HTTP + WebSocket port' },
+    dataDir: { env: 'HUB_DATA_DIR', description: 'where workers and tokens are kept' },
+  },
+});
+
+/** `bosun-hub`: the reference control plane. */
+export const app: AppDefinition<typeof hubConfig.schema> = {
+  name: 'bosun-hub',
+  description: 'The reference control plane: orchestrator WebSocket for workers, HTTP API and a browser terminal.',
+  version: readPackageVersion(import.meta.url),
+  config: hubConfig,
+  configFile: { env: 'HUB_CONFIG' },
+  async start({ logger, config }) {
+    logger.info({ port: config.port }, 'hub ready');
+    return { close: async () => undefined };
+  },
+};

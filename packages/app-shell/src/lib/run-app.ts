@@ -1,0 +1,288 @@
+import { Command, CommanderError, Option } from 'commander';
+import { pino, type Logger } from 'pino';
+import { z } from 'zod';
+import { ConfigError, flagNameOf, loadConfig, schemaKind, type ConfigKeySpec, type ConfigSpec, type LoadedConfig } from '@bosun/config';
+
+/** Exit codes every Bosun app uses. */
+export const ExitCode = {
+  ok: 0,
+  /** Start-up failed or a graceful shutdown overran its deadline. */
+  failure: 1,
+  /** Bad usage: unknown flag or command, bad config value. */
+  usage: 2,
+} as const;
+
+/** What a running app hands back so it can be stopped. */
+export interface AppHandle {
+  /** Graceful shutdown: stop taking work, finish or hand off what runs, close sockets. */
+  close(): Promise<void>;
+}
+
+/** Given to an app's `start`. */
+export interface AppContext<T> {
+  config: Readonly<T>;
+  /** Where each config value came from (for a start-up summary that reveals no secret). */
+  origins: LoadedConfig<T>['origins'];
+  logger: Logger;
+  /** Aborted when a shutdown signal arrives. */
+  signal: AbortSignal;
+  /** Positional arguments after the flags. */
+  args: string[];
+  /** The process environment the app was given (apps may read it; libraries never do). */
+  env: Record<string, string | undefined>;
+}
+
+/** One runnable command: the app itself, or a subcommand of the CLI. */
+export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
+  /** Command name (`bosun-worker`, or `login` for a subcommand). */
+  name: string;
+  /** One line for `--help`. */
+  description: string;
+  /** Config schema with env/flag names per key. */
+  config: ConfigSpec<S>;
+  /** Where the config file path comes from: `--config <path>` and this env var (e.g. `AGENT_CONFIG`). */
+  configFile?: { env?: string; default?: string };
+  /** Positional arguments, as commander syntax (e.g. `['<id>', '[command...]']`). */
+  arguments?: string[];
+  /** Starts the work. Resolve with a handle for long-running apps, or with nothing (or an exit code) for one-shot commands. */
+  start(ctx: AppContext<z.infer<S>>): Promise<AppHandle | number | void>;
+}
+
+/** An app: a command with a version, optionally with subcommands (the CLI). */
+export interface AppDefinition<S extends z.ZodObject = z.ZodObject> extends Partial<CommandDefinition<S>> {
+  name: string;
+  description: string;
+  version: string;
+  // Subcommands have their own config schema each.
+  commands?: CommandDefinition<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Process-level inputs, injected so tests can run an app in memory. */
+export interface RunOptions {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** Where logs go (default: stderr, so stdout stays clean for command output). */
+  logDestination?: NodeJS.WritableStream;
+  /** Install SIGTERM/SIGINT handlers (default true). */
+  handleSignals?: boolean;
+  /** How long a graceful shutdown may take before the process exits 1 (default 10 000 ms). */
+  shutdownTimeoutMs?: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Keys every app has. */
+const commonSchema = z.object({
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+});
+const commonKeys: Record<string, ConfigKeySpec> = {
+  logLevel: { env: 'LOG_LEVEL', description: `log level (${LOG_LEVELS.join('|')})` },
+};
+
+/**
+ * Runs an app the way every Bosun app behaves: `--help` and `--version` exit 0, an unknown
+ * flag or command prints one clear line and exits 2, bad config prints the one-line
+ * config error and exits 2, SIGTERM/SIGINT shut down gracefully and exit 0 (a second
+ * signal exits at once).
+ *
+ * @returns the exit code (the process is not exited here, so tests can call it).
+ */
+export async function runApp(app: AppDefinition, options: RunOptions): Promise<number> {
+  const out = options.stdout ?? ((t: string) => process.stdout.write(t));
+  const err = options.stderr ?? ((t: string) => process.stderr.write(t));
+  let result: Promise<number> | undefined;
+
+  const program = new Command(app.name)
+    .description(app.description)
+    .version(app.version, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help and exit')
+    .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) })
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  const bind = (cmd: Command, def: CommandDefinition) => {
+    const spec = withCommonKeys(def.config);
+    addConfigOptions(cmd, spec, def.configFile);
+    for (const a of def.arguments ?? []) cmd.argument(a);
+    cmd.action((...actionArgs: unknown[]) => {
+      const command = actionArgs.at(-1) as Command;
+      result = startCommand(def, spec, command, options, err);
+    });
+  };
+
+  if (app.commands?.length) {
+    program.showHelpAfterError(false);
+    for (const def of app.commands) {
+      const sub = program.command(def.name).description(def.description).helpOption('-h, --help', 'show this help and exit');
+      sub.configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) }).exitOverride();
+      bind(sub, def);
+    }
+    if (app.start && app.config) bind(program, app as CommandDefinition);
+  } else if (app.start && app.config) {
+    bind(program, app as CommandDefinition);
+  }
+
+  try {
+    await program.parseAsync(options.argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+  return result ? await result : ExitCode.ok;
+}
+
+function withCommonKeys(spec: ConfigSpec<z.ZodObject>): ConfigSpec<z.ZodObject> {
+  return {
+    schema: commonSchema.extend(spec.schema.shape),
+    keys: { ...commonKeys, ...spec.keys } as ConfigSpec<z.ZodObject>['keys'],
+  };
+}
+
+function addConfigOptions(cmd: Command, spec: ConfigSpec<z.ZodObject>, configFile: CommandDefinition['configFile']): void {
+  const shape = spec.schema.shape as Record<string, z.ZodType>;
+  const keys = spec.keys as Record<string, ConfigKeySpec | undefined>;
+  for (const key of Object.keys(shape)) {
+    const ks = keys[key];
+    const flag = flagNameOf(key, ks);
+    if (!flag) continue;
+    const isBool = schemaKind(shape[key]) === 'boolean';
+    const envNote = ks?.env ? ` [env ${ks.env}]` : '';
+    const opt = new Option(isBool ? `--${flag}` : `--${flag} <value>`, `${ks?.description ?? shape[key].description ?? key}${envNote}`);
+    opt.attributeName = () => key;
+    cmd.addOption(opt);
+  }
+  const envNote = configFile?.env ? ` [env ${configFile.env}]` : '';
+  const def = configFile?.default ? ` (default ${configFile.default})` : '';
+  cmd.option('-c, --config <path>', `YAML or JSON config file${envNote}${def}`);
+}
+
+async function startCommand(
+  def: CommandDefinition,
+  spec: ConfigSpec<z.ZodObject>,
+  cmd: Command,
+  options: RunOptions,
+  err: (t: string) => void,
+): Promise<number> {
+  const opts = cmd.opts<Record<string, unknown>>();
+  const { config: configPath, ...flags } = opts;
+  const filePath = (configPath as string | undefined) ?? (def.configFile?.env ? options.env[def.configFile.env] : undefined);
+  let loaded: LoadedConfig<Record<string, unknown>>;
+  try {
+    loaded = loadConfig(spec, {
+      flags,
+      env: options.env,
+      file: filePath ? { path: filePath, required: true } : def.configFile?.default ? { path: def.configFile.default, required: false } : undefined,
+    }) as LoadedConfig<Record<string, unknown>>;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`${def.name}: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+  const logger = pino(
+    { name: def.name, level: loaded.values.logLevel as string, redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' } },
+    options.logDestination ?? pino.destination({ fd: 2, sync: true }),
+  );
+  const controller = new AbortController();
+  const ctx: AppContext<Record<string, unknown>> = {
+    config: loaded.values,
+    origins: loaded.origins,
+    logger,
+    signal: controller.signal,
+    args: cmd.args,
+    env: options.env,
+  };
+
+  // Signals are watched before `start` runs, so one that arrives during start-up is not lost.
+  const shutdown = options.handleSignals === false ? undefined : watchSignals(controller, logger);
+  try {
+    let started: AppHandle | number | void;
+    try {
+      started = await def.start(ctx);
+    } catch (e) {
+      logger.error({ err: e }, 'failed to start');
+      err(`${def.name}: ${(e as Error).message}\n`);
+      return ExitCode.failure;
+    }
+    if (typeof started === 'number') return started;
+    if (!started || !shutdown) return ExitCode.ok;
+    const handle = started;
+    const signal = await shutdown.next;
+    if (signal === undefined) return ExitCode.ok;
+    logger.info({ signal }, 'shutting down');
+    return await closeWithDeadline(handle, logger, options.shutdownTimeoutMs ?? 10_000, shutdown.next);
+  } finally {
+    shutdown?.dispose();
+  }
+}
+
+interface SignalWatch {
+  /** The first signal; later awaits of the same property get the second one. */
+  readonly next: Promise<NodeJS.Signals | undefined>;
+  dispose(): void;
+}
+
+/** Turns SIGTERM/SIGINT into promises and keeps the process alive until disposed. */
+function watchSignals(controller: AbortController, logger: Logger): SignalWatch {
+  const queue: ((s: NodeJS.Signals | undefined) => void)[] = [];
+  let count = 0;
+  let first!: (s: NodeJS.Signals | undefined) => void;
+  let second!: (s: NodeJS.Signals | undefined) => void;
+  const firstP = new Promise<NodeJS.Signals | undefined>((r) => (first = r));
+  const secondP = new Promise<NodeJS.Signals | undefined>((r) => (second = r));
+  queue.push(first, second);
+  const onSignal = (signal: NodeJS.Signals) => {
+    count += 1;
+    if (count === 1) controller.abort();
+    else logger.warn({ signal }, 'second signal: exiting now');
+    queue.shift()?.(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // A long-running app is alive until it is told to stop, even while it waits on nothing.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  return {
+    get next() {
+      return count === 0 ? firstP : secondP;
+    },
+    dispose() {
+      clearInterval(keepAlive);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      for (const r of queue.splice(0)) r(undefined);
+    },
+  };
+}
+
+/** Graceful close racing a deadline and a second signal. */
+async function closeWithDeadline(handle: AppHandle, logger: Logger, timeoutMs: number, secondSignal: Promise<NodeJS.Signals | undefined>): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      logger.error({ timeoutMs }, 'graceful shutdown overran its deadline');
+      resolve(ExitCode.failure);
+    }, timeoutMs);
+  });
+  const hard = secondSignal.then((s) => (s === 'SIGINT' ? 130 : s ? 143 : new Promise<number>(() => undefined)));
+  const graceful = handle.close().then(
+    () => {
+      logger.info('stopped');
+      return ExitCode.ok as number;
+    },
+    (e: unknown) => {
+      logger.error({ err: e }, 'error during shutdown');
+      return ExitCode.failure as number;
+    },
+  );
+  try {
+    return await Promise.race([graceful, deadline, hard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
