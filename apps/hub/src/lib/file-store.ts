@@ -1,0 +1,49 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A small JSON document on disk: read once at start, kept in memory, written back
+ * atomically (temp file + rename, mode 0600) after each change, coalesced so a burst of
+ * changes costs one write. Enough for what the hub must not lose (workers and token
+ * hashes): thousands of rows, changed rarely.
+ */
+export class JsonFileStore<T extends object> {
+  private data: T;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(
+    readonly path: string,
+    empty: () => T,
+  ) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      this.data = JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`hub store ${path} is unreadable: ${(e as Error).message}`, { cause: e });
+      this.data = empty();
+    }
+  }
+
+  /** The current document (mutate it through {@link update}). */
+  get value(): Readonly<T> {
+    return this.data;
+  }
+
+  /** Applies `change` and schedules a write; resolves once it is on disk. */
+  update(change: (draft: T) => void): Promise<void> {
+    change(this.data);
+    this.dirty = true;
+    this.writing = this.writing.then(() => this.flush());
+    return this.writing;
+  }
+
+  private flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const tmp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data), { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+}
