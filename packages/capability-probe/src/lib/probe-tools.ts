@@ -1,0 +1,70 @@
+import type { CommandRunner } from './command-runner.js';
+import { withDeadline } from './deadline.js';
+import type { Logger } from './logger.js';
+import type { ToolKind, ToolSpec } from './tool-specs.js';
+import { parseVersion } from './tool-specs.js';
+import { UNKNOWN_VERSION, type ToolInfo } from './types.js';
+import { findExecutable } from './which.js';
+
+/** What {@link probeTool} needs; the probe filled in by `CapabilityProbe` options. */
+export interface ToolProbeContext {
+  /** Runs the version command. */
+  run: CommandRunner;
+  /** PATH to scan. */
+  path: string;
+  /** Windows executable extensions (default none). */
+  pathExt?: string;
+  /** Environment of the version commands. */
+  env: Record<string, string | undefined>;
+  /** Deadline per probe in ms. */
+  timeoutMs: number;
+  /** Logger for probes that failed or hung. */
+  logger: Logger;
+}
+
+/** A found tool plus the list it belongs to. */
+export interface ProbedTool extends ToolInfo {
+  /** Which list of `capabilities` it belongs to. */
+  kind: ToolKind;
+}
+
+/**
+ * Probes one tool: `undefined` when it is not on the PATH; found with
+ * {@link UNKNOWN_VERSION} when its version command fails, hangs past the deadline
+ * or prints nothing recognisable.
+ */
+export async function probeTool(spec: ToolSpec, ctx: ToolProbeContext): Promise<ProbedTool | undefined> {
+  const path = await findExecutable(spec.command ?? spec.name, { path: ctx.path, pathExt: ctx.pathExt });
+  if (!path) return undefined;
+  const found = { name: spec.name, kind: spec.kind, path };
+  // The runner has its own deadline; this outer one guards against a runner that ignores it.
+  const outcome = await withDeadline(
+    () => ctx.run(path, spec.args ?? ['--version'], { timeoutMs: ctx.timeoutMs, env: ctx.env }),
+    ctx.timeoutMs + 250,
+  );
+  if (!outcome.ok) {
+    ctx.logger.warn({ tool: spec.name, path, reason: outcome.reason }, 'version probe failed');
+    return { ...found, version: UNKNOWN_VERSION };
+  }
+  const result = outcome.value;
+  if (result.timedOut || result.error) {
+    ctx.logger.warn(
+      { tool: spec.name, path, timedOut: result.timedOut, err: result.error?.message },
+      'version probe failed',
+    );
+    return { ...found, version: UNKNOWN_VERSION };
+  }
+  let version: string | undefined;
+  try {
+    version = (spec.parse ?? parseVersion)(result.stdout, result.stderr);
+  } catch (error) {
+    ctx.logger.warn({ tool: spec.name, err: (error as Error).message }, 'version parser threw');
+  }
+  return { ...found, version: version ?? UNKNOWN_VERSION };
+}
+
+/** Probes every spec concurrently; absent tools are left out, order follows `specs`. */
+export async function probeTools(specs: readonly ToolSpec[], ctx: ToolProbeContext): Promise<ProbedTool[]> {
+  const results = await Promise.all(specs.map((spec) => probeTool(spec, ctx)));
+  return results.filter((tool): tool is ProbedTool => tool !== undefined);
+}
