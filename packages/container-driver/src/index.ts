@@ -1,1 +1,9 @@
-export {};
+export * from './lib/types.js';
+export * from './lib/errors.js';
+export * from './lib/labels.js';
+export * from './lib/limits.js';
+export * from './lib/socket.js';
+export * from './lib/demux.js';
+export * from './lib/deadline.js';
+export * from './lib/logger.js';
+export * from './lib/engine/engine-driver.js';

@@ -1,0 +1,967 @@
+/**
+ * The engine driver: the ContainerDriver interface over the Docker Engine API (Docker,
+ * or Podman's Docker-compatible service) through dockerode.
+ *
+ * Podman 4.3 quirks handled here (see the package README):
+ * - exec resize answers 201, which dockerode reports as an error: treated as success.
+ * - `container.attach` feeds dockerode's JSON body into stdin: interactive sessions use
+ *   exec with a hijacked connection instead, never attach.
+ * - a failed pull (and a failed build) reports failure only inside the progress stream:
+ *   the stream is parsed and an `error` line becomes a DriverError.
+ */
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Readable, type Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import tar from 'tar-fs';
+import { DriverError } from '../errors.js';
+import { AsyncQueue, withDeadline } from '../deadline.js';
+import { Demuxer, demuxAll } from '../demux.js';
+import { assertName, assertTenant, buildLabels, engineName, LABELS, labelFilter, ownedBy } from '../labels.js';
+import { validateLimits, type HostCapacity } from '../limits.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { HeadBuffer, TailBuffer } from '../output.js';
+import { findEngineSocket, pingEngine, type EngineEndpoint, type EngineVersion } from '../socket.js';
+import type {
+  BackgroundJob,
+  BackgroundSpec,
+  BuildSpec,
+  Capabilities,
+  CaptureResult,
+  ContainerDriver,
+  ContainerInfo,
+  ContainerRef,
+  ContainerStatus,
+  CreateSpec,
+  DeadlineOptions,
+  DriverEvent,
+  ExecResult,
+  ExecSpec,
+  ImageInfo,
+  ListFilter,
+  LogsOptions,
+  OutputChunk,
+  StopOptions,
+  TtyExecSpec,
+  TtySession,
+  VolumeInfo,
+} from '../types.js';
+import { toDriverError } from './engine-errors.js';
+
+/** Options of {@link EngineDriver.connect}. */
+export interface EngineDriverOptions {
+  /** Engine address (`unix:///path`, `/path`, `tcp://h:p`). Default: found by `findEngineSocket`. */
+  dockerHost?: string;
+  /** Environment for socket discovery (`DOCKER_HOST`, `XDG_RUNTIME_DIR`). Default `{}`: pass `process.env` from an app. */
+  env?: Record<string, string | undefined>;
+  /** Path existence check for discovery. Default `fs.existsSync`. */
+  exists?: (path: string) => boolean;
+  /** Host capacity for limit checks. Default from `os`. */
+  host?: HostCapacity;
+  /** Ping deadline. Default 2 000 ms. */
+  pingTimeoutMs?: number;
+  /**
+   * Wrap exec'd commands in `/bin/sh -c 'echo $$; exec "$@"'` so a command past its
+   * deadline (or a background one) can be killed inside the container. Needs `/bin/sh`
+   * and `kill` in the image. Default true; when false a timed-out command is abandoned, not killed.
+   */
+  execWrapper?: boolean;
+  /**
+   * Ulimits sent with every create that sets `cpuSeconds` or `fileSizeBytes`. Podman
+   * replaces its `default_ulimits` with the create's list (it does not merge), and on
+   * hosts whose nofile hard limit it may not raise, start then fails with "error setting
+   * rlimit type 7". Default `nofile=1024:1024`, `nproc=4096:4096` (the values DESIGN.md's
+   * containers.conf sets); a limit asked for explicitly wins.
+   */
+  baseUlimits?: { Name: string; Soft: number; Hard: number }[];
+  logger?: Logger;
+}
+
+const DEFAULT_EXEC_TIMEOUT = 60_000;
+const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+const DEFAULT_BG_OUTPUT = 1024 * 1024;
+const DEFAULT_CALL_TIMEOUT = 30_000;
+const DEFAULT_BASE_ULIMITS = [
+  { Name: 'nofile', Soft: 1024, Hard: 1024 },
+  { Name: 'nproc', Soft: 4096, Hard: 4096 },
+];
+const WRAP = ['/bin/sh', '-c', 'echo $$; exec "$@"', 'sh'];
+
+interface BgJob {
+  tenant: string;
+  containerId: string;
+  pid?: number;
+  stdout: TailBuffer;
+  stderr: TailBuffer;
+  running: boolean;
+  exitCode?: number;
+  stream?: Duplex;
+}
+
+function envList(env: Record<string, string> | undefined): string[] | undefined {
+  if (!env) return undefined;
+  return Object.entries(env).map(([k, v]) => {
+    if (!k || k.includes('=')) throw DriverError.invalidArgument(`environment name ${JSON.stringify(k)} is malformed`);
+    return `${k}=${v}`;
+  });
+}
+
+function assertCmd(cmd: unknown): asserts cmd is string[] {
+  if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((c) => typeof c !== 'string')) {
+    throw DriverError.invalidArgument('cmd must be a non-empty array of strings');
+  }
+}
+
+function statusOf(s: string | undefined): ContainerStatus {
+  switch (s) {
+    case 'created':
+    case 'configured':
+      return 'created';
+    case 'running':
+    case 'paused':
+    case 'restarting':
+      return 'running';
+    case 'exited':
+    case 'dead':
+    case 'stopped':
+      return 'exited';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Reads a dockerode response stream to its end, or until the signal aborts. */
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (c: Buffer) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    stream.on('end', () => resolve(Buffer.concat(parts)));
+    stream.on('error', reject);
+  });
+}
+
+/**
+ * Follows a JSON-lines progress stream (pull, build). Resolves with the lines, rejects
+ * with the first `error` line: Podman 4.3 reports a failed pull only this way.
+ */
+export function followProgress(
+  stream: NodeJS.ReadableStream,
+  onLine: (obj: Record<string, unknown>) => void,
+): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const lines: Record<string, unknown>[] = [];
+    let rest = '';
+    let failed: string | undefined;
+    const take = (line: string) => {
+      if (!line.trim()) return;
+      let obj: Record<string, unknown>;
+      try {
+        obj = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        obj = { stream: line };
+      }
+      lines.push(obj);
+      const detail = obj.errorDetail as { message?: string } | undefined;
+      if (failed === undefined && (obj.error || detail?.message)) failed = String(detail?.message ?? obj.error);
+      onLine(obj);
+    };
+    stream.on('data', (c: Buffer | string) => {
+      rest += c.toString();
+      const parts = rest.split('\n');
+      rest = parts.pop() ?? '';
+      parts.forEach(take);
+    });
+    stream.on('end', () => {
+      take(rest);
+      if (failed !== undefined) reject(new Error(failed));
+      else resolve(lines);
+    });
+    stream.on('error', reject);
+  });
+}
+
+/** ContainerDriver over a Docker-compatible engine. Create it with {@link EngineDriver.connect}. */
+export class EngineDriver implements ContainerDriver {
+  readonly kind = 'engine' as const;
+  private readonly owned = new Map<string, string>();
+  private readonly jobs = new Map<string, BgJob>();
+  private readonly log: Logger;
+  private readonly wrap: boolean;
+
+  /** Prefer {@link EngineDriver.connect}; this takes an already pinged engine. */
+  constructor(
+    /** The dockerode client (exposed for tools and tests). */
+    readonly docker: Docker,
+    /** What the engine said about itself. */
+    readonly engine: EngineVersion,
+    private readonly opts: EngineDriverOptions = {},
+  ) {
+    this.log = opts.logger ?? silentLogger;
+    this.wrap = opts.execWrapper ?? true;
+  }
+
+  /** Finds the engine, pings it within `pingTimeoutMs`, and returns a driver; `engine_unavailable` when none answers. */
+  static async connect(opts: EngineDriverOptions = {}): Promise<EngineDriver> {
+    const endpoint: EngineEndpoint | undefined = findEngineSocket({
+      env: opts.env,
+      dockerHost: opts.dockerHost,
+      exists: opts.exists ?? existsSync,
+    });
+    if (!endpoint) throw DriverError.engineUnavailable('no engine socket found');
+    const version = await pingEngine(endpoint, opts.pingTimeoutMs ?? 2000);
+    const docker = endpoint.socketPath
+      ? new Docker({ socketPath: endpoint.socketPath })
+      : new Docker({ host: endpoint.host, port: endpoint.port, protocol: 'http' });
+    return new EngineDriver(docker, version, opts);
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    return {
+      kind: 'engine',
+      engine: this.engine.name,
+      version: this.engine.version,
+      isolation: 'container',
+      limits: { cpus: true, memory: true, pids: true, cpuTime: true, fileSize: true },
+      images: true,
+      build: true,
+      volumes: true,
+      mounts: true,
+      networkModes: ['none', 'bridge', 'host'],
+      readOnlyRoot: true,
+      tty: true,
+      events: true,
+    };
+  }
+
+  // ---- containers ------------------------------------------------------------------
+
+  /** Resolves a ref to the engine id of a container the tenant owns; `not_found` otherwise. */
+  private async resolve(ref: ContainerRef): Promise<string> {
+    assertTenant(ref?.tenant);
+    if (typeof ref.id !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(ref.id)) {
+      throw DriverError.notFound(`container ${JSON.stringify(ref.id)}`);
+    }
+    const key = `${ref.tenant}\0${ref.id}`;
+    const hit = this.owned.get(key);
+    if (hit) return hit;
+    const info = (await this.inspectRaw(ref.id)) ?? (await this.inspectRaw(engineName(ref.tenant, ref.id)));
+    if (!info || !ownedBy(info.Config?.Labels, ref.tenant)) throw DriverError.notFound(`container ${ref.id}`);
+    this.owned.set(key, info.Id);
+    return info.Id;
+  }
+
+  private async inspectRaw(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(id).inspect({ abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw toDriverError(err, `container ${id}`);
+    }
+  }
+
+  private forget(id: string): void {
+    for (const [k, v] of this.owned) if (v === id) this.owned.delete(k);
+  }
+
+  private toInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
+    const labels = i.Config?.Labels ?? {};
+    const status = statusOf(i.State?.Status);
+    return {
+      id: i.Id,
+      name: labels[LABELS.name],
+      tenant: labels[LABELS.tenant] ?? '',
+      workspace: labels[LABELS.workspace] ?? '',
+      image: i.Config?.Image ?? '',
+      status,
+      exitCode: status === 'exited' ? i.State?.ExitCode : undefined,
+      labels,
+      createdAt: new Date(i.Created).toISOString(),
+    };
+  }
+
+  async create(spec: CreateSpec): Promise<ContainerInfo> {
+    assertTenant(spec?.tenant);
+    assertTenant(spec.workspace, 'workspace');
+    if (spec.name !== undefined) assertName(spec.name);
+    if (typeof spec.image !== 'string' || !spec.image) throw DriverError.invalidArgument('image is required');
+    if (spec.cmd !== undefined) assertCmd(spec.cmd);
+    const limits = validateLimits(spec.limits, this.opts.host);
+    const labels = buildLabels({ tenant: spec.tenant, workspace: spec.workspace, name: spec.name }, spec.labels);
+
+    const mounts: Docker.MountSettings[] = [];
+    for (const m of spec.mounts ?? []) {
+      if (!m.target?.startsWith('/')) throw DriverError.invalidArgument(`mount target ${m.target} must be absolute`);
+      if (m.type === 'volume') {
+        let source: string | undefined;
+        if (m.source !== undefined) {
+          assertName(m.source, 'volume');
+          source = engineName(spec.tenant, m.source);
+          await this.ownedVolume(spec.tenant, m.source);
+        }
+        mounts.push({ Type: 'volume', Source: source ?? '', Target: m.target, ReadOnly: !!m.readOnly });
+      } else if (m.type === 'bind') {
+        if (!m.source?.startsWith('/')) throw DriverError.invalidArgument(`bind source ${m.source} must be absolute`);
+        mounts.push({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: !!m.readOnly });
+      } else {
+        throw DriverError.invalidArgument(`mount type ${(m as { type: string }).type} is not known`);
+      }
+    }
+    const ulimits: { Name: string; Soft: number; Hard: number }[] = [];
+    if (limits.cpuSeconds) ulimits.push({ Name: 'cpu', Soft: limits.cpuSeconds, Hard: limits.cpuSeconds });
+    if (limits.fileSizeBytes) ulimits.push({ Name: 'fsize', Soft: limits.fileSizeBytes, Hard: limits.fileSizeBytes });
+    if (ulimits.length) {
+      const base = this.opts.baseUlimits ?? DEFAULT_BASE_ULIMITS;
+      for (const u of base) if (!ulimits.some((x) => x.Name === u.Name)) ulimits.push(u);
+    }
+
+    const body: Docker.ContainerCreateOptions = {
+      name: spec.name !== undefined ? engineName(spec.tenant, spec.name) : undefined,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: envList(spec.env),
+      WorkingDir: spec.workingDir,
+      Labels: labels,
+      HostConfig: {
+        NanoCpus: limits.cpus !== undefined ? Math.round(limits.cpus * 1e9) : undefined,
+        Memory: limits.memoryBytes,
+        MemorySwap: limits.memoryBytes,
+        PidsLimit: limits.pids,
+        Ulimits: ulimits.length ? ulimits : undefined,
+        NetworkMode: spec.networkMode,
+        ReadonlyRootfs: !!spec.readOnlyRoot,
+        Tmpfs: spec.tmpfs,
+        Mounts: mounts.length ? mounts : undefined,
+      },
+    };
+    // Docker's create never pulls, but check first: a missing image then gives a clear code.
+    if (!(await this.imageExists(spec.image))) throw DriverError.imageNotFound(spec.image);
+    let id: string;
+    try {
+      const c = await this.docker.createContainer({ ...body, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) } as Docker.ContainerCreateOptions);
+      id = c.id;
+    } catch (err) {
+      throw toDriverError(err, `container ${spec.name ?? ''}`.trim(), { image: spec.image });
+    }
+    try {
+      const info = await this.inspectRaw(id);
+      if (!info) throw DriverError.notFound(`container ${id}`);
+      this.owned.set(`${spec.tenant}\0${id}`, id);
+      return this.toInfo(info);
+    } catch (err) {
+      await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+      throw toDriverError(err, `container ${id}`);
+    }
+  }
+
+  async start(ref: ContainerRef, opts: DeadlineOptions = {}): Promise<void> {
+    const id = await this.resolve(ref);
+    await withDeadline('start', opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT, async (abortSignal) => {
+      try {
+        await this.docker.getContainer(id).start({ abortSignal });
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 304) return;
+        throw toDriverError(err, `container ${ref.id}`);
+      }
+    });
+  }
+
+  async stop(ref: ContainerRef, opts: StopOptions = {}): Promise<void> {
+    const id = await this.resolve(ref);
+    const graceMs = opts.graceMs ?? 10_000;
+    await withDeadline('stop', opts.timeoutMs ?? graceMs + 15_000, async (abortSignal) => {
+      try {
+        await this.docker.getContainer(id).stop({ t: Math.ceil(graceMs / 1000), abortSignal });
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 304) return;
+        throw toDriverError(err, `container ${ref.id}`);
+      }
+    });
+  }
+
+  async remove(ref: ContainerRef, opts: { force?: boolean } = {}): Promise<void> {
+    const id = await this.resolve(ref);
+    try {
+      if (!opts.force) {
+        // Some engines remove a running container when asked without force; refuse here first.
+        const info = await this.inspectRaw(id);
+        if (info?.State?.Running) throw DriverError.conflict(`container ${ref.id} is running; stop it or pass force`);
+      }
+      await this.docker.getContainer(id).remove({ force: !!opts.force, v: true, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        this.forget(id);
+        return;
+      }
+      throw toDriverError(err, `container ${ref.id}`);
+    }
+    this.forget(id);
+    for (const [jid, job] of this.jobs) if (job.containerId === id) this.jobs.delete(jid);
+  }
+
+  async inspect(ref: ContainerRef): Promise<ContainerInfo> {
+    const id = await this.resolve(ref);
+    const info = await this.inspectRaw(id);
+    if (!info) {
+      this.forget(id);
+      throw DriverError.notFound(`container ${ref.id}`);
+    }
+    return this.toInfo(info);
+  }
+
+  async wait(ref: ContainerRef, opts: DeadlineOptions = {}): Promise<number> {
+    const id = await this.resolve(ref);
+    return withDeadline('wait', opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT, async (abortSignal) => {
+      try {
+        const r = (await this.docker.getContainer(id).wait({ abortSignal })) as { StatusCode: number };
+        return r.StatusCode;
+      } catch (err) {
+        throw toDriverError(err, `container ${ref.id}`);
+      }
+    });
+  }
+
+  private async listBy(filters: { label: string[] }): Promise<ContainerInfo[]> {
+    let rows: Docker.ContainerInfo[];
+    try {
+      rows = await this.docker.listContainers({ all: true, filters, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
+    } catch (err) {
+      throw toDriverError(err, 'container list');
+    }
+    return rows.map((r) => {
+      const labels = r.Labels ?? {};
+      const status = statusOf(r.State);
+      const code = /Exited \((-?\d+)\)/.exec(r.Status ?? '');
+      return {
+        id: r.Id,
+        name: labels[LABELS.name],
+        tenant: labels[LABELS.tenant] ?? '',
+        workspace: labels[LABELS.workspace] ?? '',
+        image: r.Image,
+        status,
+        exitCode: status === 'exited' && code ? Number(code[1]) : undefined,
+        labels,
+        createdAt: new Date(r.Created * 1000).toISOString(),
+      };
+    });
+  }
+
+  async list(tenant: string, filter: ListFilter = {}): Promise<ContainerInfo[]> {
+    assertTenant(tenant);
+    const rows = await this.listBy(labelFilter({ tenant, workspace: filter.workspace, labels: filter.labels }));
+    // The engine filtered already; filter again so a lax engine never leaks another tenant.
+    return rows.filter((r) => ownedBy(r.labels, tenant));
+  }
+
+  async listAll(filter: { labels?: Record<string, string> } = {}): Promise<ContainerInfo[]> {
+    return this.listBy(labelFilter({ labels: filter.labels }));
+  }
+
+  // ---- exec ------------------------------------------------------------------------
+
+  private async createExec(id: string, ref: ContainerRef, body: Docker.ExecCreateOptions): Promise<Docker.Exec> {
+    try {
+      return await this.docker.getContainer(id).exec({ ...body, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) } as Docker.ExecCreateOptions);
+    } catch (err) {
+      const e = toDriverError(err, `container ${ref.id}`);
+      if (e.code === 'conflict' || /not running|state improper/i.test(e.message)) {
+        throw DriverError.conflict(`container ${ref.id} is not running`, err);
+      }
+      throw e;
+    }
+  }
+
+  /** Exit code of a finished exec; Podman may need a moment after the stream ends. */
+  private async execExitCode(ex: Docker.Exec): Promise<number> {
+    for (let i = 0; i < 50; i++) {
+      const info = await ex.inspect();
+      if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return -1;
+  }
+
+  private async killInContainer(id: string, pid: number, signal: string): Promise<void> {
+    const sig = signal.replace(/^SIG/, '');
+    const ex = await this.docker.getContainer(id).exec({
+      Cmd: ['/bin/sh', '-c', `kill -${sig} -"$1" 2>/dev/null || kill -${sig} "$1"`, 'sh', String(pid)],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const s = await ex.start({ hijack: true, stdin: false });
+    await readAll(s);
+  }
+
+  /** Starts a wrapped exec and feeds demuxed output (minus the pid line) to `onChunk`. */
+  private async startStreamed(
+    id: string,
+    ref: ContainerRef,
+    spec: { cmd: string[]; env?: Record<string, string>; workingDir?: string },
+    onChunk: (c: OutputChunk) => void,
+    onPid: (pid: number) => void,
+  ): Promise<{ ex: Docker.Exec; stream: Duplex; ended: Promise<void> }> {
+    assertCmd(spec.cmd);
+    const ex = await this.createExec(id, ref, {
+      Cmd: this.wrap ? [...WRAP, ...spec.cmd] : spec.cmd,
+      Env: envList(spec.env),
+      WorkingDir: spec.workingDir,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    let stream: Duplex;
+    try {
+      stream = (await ex.start({ hijack: true, stdin: false })) as Duplex;
+    } catch (err) {
+      throw toDriverError(err, `exec in ${ref.id}`);
+    }
+    let pidLine: Buffer | undefined = this.wrap ? Buffer.alloc(0) : undefined;
+    const demux = new Demuxer((c) => {
+      if (pidLine !== undefined && c.stream === 'stdout') {
+        const all = Buffer.concat([pidLine, c.data]);
+        const nl = all.indexOf(10);
+        if (nl < 0) {
+          pidLine = all;
+          return;
+        }
+        onPid(Number(all.subarray(0, nl).toString()));
+        pidLine = undefined;
+        const rest = all.subarray(nl + 1);
+        if (rest.length) onChunk({ stream: 'stdout', data: rest });
+        return;
+      }
+      onChunk(c);
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('data', (d: Buffer) => demux.push(d));
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    return { ex, stream, ended };
+  }
+
+  async exec(ref: ContainerRef, spec: ExecSpec): Promise<ExecResult> {
+    const started = Date.now();
+    const id = await this.resolve(ref);
+    const cap = spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const out = new HeadBuffer(cap);
+    const err = new HeadBuffer(cap);
+    let pid: number | undefined;
+    const timeoutMs = spec.timeoutMs ?? DEFAULT_EXEC_TIMEOUT;
+    const run = await this.startStreamed(
+      id,
+      ref,
+      spec,
+      (c) => {
+        (c.stream === 'stdout' ? out : err).push(c.data);
+        spec.onOutput?.(c);
+      },
+      (p) => (pid = p),
+    );
+    try {
+      await withDeadline(
+        `exec ${spec.cmd[0]}`,
+        Math.max(0, timeoutMs - (Date.now() - started)),
+        async () => {
+          try {
+            await run.ended;
+          } catch (e) {
+            throw toDriverError(e, `exec in ${ref.id}`);
+          }
+        },
+        spec.signal,
+      );
+    } catch (e) {
+      run.stream.destroy();
+      if (pid !== undefined) {
+        await this.killInContainer(id, pid, 'SIGKILL').catch((k) => this.log.warn({ err: k, pid }, 'kill after deadline failed'));
+      }
+      throw e;
+    }
+    return {
+      exitCode: await this.execExitCode(run.ex),
+      stdout: out.toBuffer(),
+      stderr: err.toBuffer(),
+      truncated: out.truncated || err.truncated,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  async execTty(ref: ContainerRef, spec: TtyExecSpec): Promise<TtySession> {
+    const id = await this.resolve(ref);
+    assertCmd(spec.cmd);
+    const ex = await this.createExec(id, ref, {
+      Cmd: spec.cmd,
+      Env: envList({ TERM: 'xterm-256color', ...spec.env }),
+      WorkingDir: spec.workingDir,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+    });
+    let stream: Duplex;
+    try {
+      // Exec start with hijack, never container.attach: Podman 4.3 feeds attach's request body into stdin.
+      stream = (await ex.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    } catch (err) {
+      throw toDriverError(err, `exec in ${ref.id}`);
+    }
+    const resize = async (cols: number, rows: number): Promise<void> => {
+      if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
+        throw DriverError.invalidArgument(`terminal size ${cols}x${rows} is invalid`);
+      }
+      await resizeExec(ex, cols, rows);
+    };
+    await resize(spec.cols ?? 80, spec.rows ?? 24).catch((e) => this.log.debug({ err: e }, 'initial resize failed'));
+    const exited = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    }).then(() => this.execExitCode(ex).catch(() => -1));
+    return { stream, resize, exited, close: () => stream.destroy() };
+  }
+
+  async execBackground(ref: ContainerRef, spec: BackgroundSpec): Promise<BackgroundJob> {
+    if (!this.wrap) throw DriverError.unsupported('background exec needs execWrapper (sh in the image) to be killable');
+    const id = await this.resolve(ref);
+    const cap = spec.maxOutputBytes ?? DEFAULT_BG_OUTPUT;
+    const job: BgJob = { tenant: ref.tenant, containerId: id, stdout: new TailBuffer(cap), stderr: new TailBuffer(cap), running: true };
+    let pidSeen!: () => void;
+    const pidReady = new Promise<void>((r) => (pidSeen = r));
+    const run = await this.startStreamed(
+      id,
+      ref,
+      spec,
+      (c) => (c.stream === 'stdout' ? job.stdout : job.stderr).push(c.data),
+      (p) => {
+        job.pid = p;
+        pidSeen();
+      },
+    );
+    job.stream = run.stream;
+    const jobId = `${run.ex.id}`;
+    this.jobs.set(jobId, job);
+    run.ended
+      .catch(() => undefined)
+      .then(async () => {
+        job.exitCode = await this.execExitCode(run.ex).catch(() => -1);
+        job.running = false;
+        pidSeen();
+      });
+    // The pid line comes first; waiting for it means `kill` works as soon as we return.
+    await withDeadline('background exec start', DEFAULT_CALL_TIMEOUT, () => pidReady);
+    return { id: jobId };
+  }
+
+  private job(ref: ContainerRef, jobId: string): BgJob {
+    const job = this.jobs.get(jobId);
+    if (!job || job.tenant !== ref.tenant) throw DriverError.notFound(`background job ${jobId}`);
+    return job;
+  }
+
+  async capture(ref: ContainerRef, jobId: string): Promise<CaptureResult> {
+    const id = await this.resolve(ref);
+    const job = this.job(ref, jobId);
+    if (job.containerId !== id) throw DriverError.notFound(`background job ${jobId}`);
+    return {
+      running: job.running,
+      exitCode: job.exitCode,
+      stdout: job.stdout.toBuffer(),
+      stderr: job.stderr.toBuffer(),
+      truncated: job.stdout.truncated || job.stderr.truncated,
+    };
+  }
+
+  async kill(ref: ContainerRef, jobId: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const id = await this.resolve(ref);
+    const job = this.job(ref, jobId);
+    if (job.containerId !== id) throw DriverError.notFound(`background job ${jobId}`);
+    if (!job.running || job.pid === undefined) return;
+    await withDeadline('kill', DEFAULT_CALL_TIMEOUT, () => this.killInContainer(id, job.pid as number, signal));
+  }
+
+  logs(ref: ContainerRef, opts: LogsOptions = {}): AsyncIterable<OutputChunk> {
+    let stream: NodeJS.ReadableStream | undefined;
+    const q = new AsyncQueue<OutputChunk>(() => (stream as unknown as Duplex | undefined)?.destroy());
+    void (async () => {
+      try {
+        const id = await this.resolve(ref);
+        const c = this.docker.getContainer(id);
+        const base = { stdout: true as const, stderr: true as const, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+        if (!opts.follow) {
+          const buf = (await c.logs({ ...base, follow: false, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) })) as unknown as Buffer;
+          for (const chunk of demuxAll(Buffer.isBuffer(buf) ? buf : Buffer.from(buf))) q.push(chunk);
+          q.end();
+          return;
+        }
+        const live = await c.logs({ ...base, follow: true });
+        stream = live;
+        const demux = new Demuxer((chunk) => q.push(chunk));
+        opts.signal?.addEventListener('abort', () => {
+          (live as unknown as Duplex).destroy();
+          q.end();
+        });
+        live.on('data', (d: Buffer) => demux.push(d));
+        live.on('end', () => q.end());
+        live.on('close', () => q.end());
+        live.on('error', (e) => q.end(toDriverError(e, `logs of ${ref.id}`)));
+      } catch (e) {
+        q.end(toDriverError(e, `logs of ${ref.id}`));
+      }
+    })();
+    return q;
+  }
+
+  // ---- images ----------------------------------------------------------------------
+
+  async listImages(): Promise<ImageInfo[]> {
+    try {
+      const rows = await this.docker.listImages({ abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
+      return rows.map((r) => ({
+        id: r.Id,
+        tags: (r.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+        sizeBytes: r.Size,
+        createdAt: new Date(r.Created * 1000).toISOString(),
+        labels: r.Labels ?? {},
+      }));
+    } catch (err) {
+      throw toDriverError(err, 'image list');
+    }
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    if (typeof image !== 'string' || !image) return false;
+    try {
+      await this.docker.getImage(image).inspect({ abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) } as Docker.ImageInspectOptions);
+      return true;
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404 || code === 400) return false;
+      throw toDriverError(err, `image ${image}`, { image });
+    }
+  }
+
+  private async imageInfo(image: string): Promise<ImageInfo> {
+    try {
+      const i = await this.docker.getImage(image).inspect();
+      return {
+        id: i.Id,
+        tags: i.RepoTags ?? [],
+        sizeBytes: i.Size,
+        createdAt: new Date(i.Created).toISOString(),
+        labels: i.Config?.Labels ?? {},
+      };
+    } catch (err) {
+      throw toDriverError(err, `image ${image}`, { image });
+    }
+  }
+
+  async removeImage(image: string, opts: { force?: boolean } = {}): Promise<void> {
+    try {
+      await this.docker.getImage(image).remove({ force: !!opts.force, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
+    } catch (err) {
+      const e = toDriverError(err, `image ${image}`, { image });
+      throw e.code === 'not_found' ? DriverError.imageNotFound(image, err) : e;
+    }
+  }
+
+  async buildImage(spec: BuildSpec): Promise<ImageInfo> {
+    if (typeof spec.tag !== 'string' || !/^[a-z0-9][a-z0-9_.\-/:]{0,254}$/.test(spec.tag)) {
+      throw DriverError.invalidArgument(`image tag ${JSON.stringify(spec.tag)} is malformed`);
+    }
+    if (spec.tenant !== undefined) assertTenant(spec.tenant);
+    const labels = spec.tenant !== undefined ? buildLabels({ tenant: spec.tenant }, spec.labels) : { ...spec.labels };
+    const context: NodeJS.ReadableStream =
+      typeof spec.context === 'string'
+        ? tar.pack(spec.context)
+        : Buffer.isBuffer(spec.context)
+          ? Readable.from([spec.context])
+          : spec.context;
+    const timeoutMs = spec.timeoutMs ?? 600_000;
+    await withDeadline(`build ${spec.tag}`, timeoutMs, async (abortSignal) => {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await this.docker.buildImage(context, {
+          t: spec.tag,
+          dockerfile: spec.dockerfile ?? 'Dockerfile',
+          labels,
+          buildargs: spec.buildArgs,
+          abortSignal,
+        } as Docker.ImageBuildOptions);
+      } catch (err) {
+        throw toDriverError(err, `build ${spec.tag}`);
+      }
+      abortSignal.addEventListener('abort', () => (stream as unknown as Duplex).destroy?.());
+      try {
+        await followProgress(stream, (obj) => {
+          const line = String(obj.stream ?? obj.status ?? obj.error ?? '').replace(/\n$/, '');
+          if (line) spec.onProgress?.(line);
+        });
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (/(image|manifest).*(not known|not found|unknown)|pull access denied|no such image/i.test(msg)) {
+          throw new DriverError('image_not_found', `build ${spec.tag}: ${msg}`, err);
+        }
+        throw new DriverError('invalid_argument', `build ${spec.tag} failed: ${msg}`, err);
+      }
+    });
+    return this.imageInfo(spec.tag);
+  }
+
+  /**
+   * Pulls an image (not part of ContainerDriver: most hosts here have no registry).
+   * Podman 4.3 answers 200 and reports a failure only inside the progress stream;
+   * that line becomes `image_not_found`. Default deadline 300 000 ms.
+   */
+  async pullImage(image: string, opts: DeadlineOptions & { onProgress?: (line: string) => void } = {}): Promise<void> {
+    await withDeadline(`pull ${image}`, opts.timeoutMs ?? 300_000, async (abortSignal) => {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await this.docker.pull(image, { abortSignal });
+      } catch (err) {
+        const e = toDriverError(err, `image ${image}`, { image });
+        throw e.code === 'not_found' || e.code === 'engine_unavailable' ? DriverError.imageNotFound(image, err) : e;
+      }
+      try {
+        await followProgress(stream, (o) => opts.onProgress?.(String(o.status ?? o.stream ?? o.error ?? '')));
+      } catch (err) {
+        throw DriverError.imageNotFound(image, err);
+      }
+    });
+  }
+
+  // ---- volumes ---------------------------------------------------------------------
+
+  private async ownedVolume(tenant: string, name: string): Promise<Docker.VolumeInspectInfo> {
+    try {
+      const v = await this.docker.getVolume(engineName(tenant, name)).inspect();
+      if (!ownedBy(v.Labels, tenant)) throw DriverError.notFound(`volume ${name}`);
+      return v;
+    } catch (err) {
+      throw toDriverError(err, `volume ${name}`);
+    }
+  }
+
+  private toVolume(v: { Labels?: Record<string, string> | null }): VolumeInfo {
+    const labels = v.Labels ?? {};
+    return { name: labels[LABELS.name] ?? '', tenant: labels[LABELS.tenant] ?? '', labels };
+  }
+
+  async createVolume(tenant: string, name: string, labels?: Record<string, string>): Promise<VolumeInfo> {
+    assertTenant(tenant);
+    assertName(name, 'volume');
+    const all = buildLabels({ tenant, name }, labels);
+    try {
+      const existing = await this.docker.getVolume(engineName(tenant, name)).inspect();
+      if (ownedBy(existing.Labels, tenant)) return this.toVolume(existing);
+      throw DriverError.conflict(`volume ${name} exists and is not managed by bosun`);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw toDriverError(err, `volume ${name}`);
+    }
+    try {
+      const v = (await this.docker.createVolume({ Name: engineName(tenant, name), Labels: all })) as unknown as {
+        Labels?: Record<string, string>;
+      };
+      return this.toVolume({ Labels: v.Labels ?? all });
+    } catch (err) {
+      throw toDriverError(err, `volume ${name}`);
+    }
+  }
+
+  async listVolumes(tenant: string): Promise<VolumeInfo[]> {
+    assertTenant(tenant);
+    try {
+      const r = await this.docker.listVolumes({ filters: labelFilter({ tenant }) });
+      return (r.Volumes ?? []).filter((v) => ownedBy(v.Labels, tenant)).map((v) => this.toVolume(v));
+    } catch (err) {
+      throw toDriverError(err, 'volume list');
+    }
+  }
+
+  async removeVolume(tenant: string, name: string): Promise<void> {
+    assertTenant(tenant);
+    assertName(name, 'volume');
+    await this.ownedVolume(tenant, name);
+    try {
+      await this.docker.getVolume(engineName(tenant, name)).remove();
+    } catch (err) {
+      throw toDriverError(err, `volume ${name}`);
+    }
+  }
+
+  // ---- events ----------------------------------------------------------------------
+
+  events(opts: { signal?: AbortSignal } = {}): AsyncIterable<DriverEvent> {
+    let stream: Duplex | undefined;
+    const q = new AsyncQueue<DriverEvent>(() => stream?.destroy());
+    void (async () => {
+      try {
+        stream = (await this.docker.getEvents({ filters: labelFilter({}) })) as unknown as Duplex;
+        opts.signal?.addEventListener('abort', () => {
+          stream?.destroy();
+          q.end();
+        });
+        if (opts.signal?.aborted) stream.destroy();
+        let rest = '';
+        stream.on('data', (d: Buffer) => {
+          rest += d.toString();
+          const lines = rest.split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) {
+            if (!line.trim()) continue;
+            try {
+              const e = JSON.parse(line) as {
+                Type?: string;
+                Action?: string;
+                status?: string;
+                id?: string;
+                Actor?: { ID?: string; Attributes?: Record<string, string> };
+                time?: number;
+                timeNano?: number;
+              };
+              q.push({
+                type: e.Type ?? 'container',
+                action: e.Action ?? e.status ?? '',
+                id: e.Actor?.ID ?? e.id ?? '',
+                tenant: e.Actor?.Attributes?.[LABELS.tenant],
+                time: e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? 0) * 1000,
+              });
+            } catch {
+              this.log.debug({ line }, 'unreadable event line');
+            }
+          }
+        });
+        stream.on('end', () => q.end());
+        stream.on('close', () => q.end());
+        stream.on('error', (e) => q.end(opts.signal?.aborted ? undefined : toDriverError(e, 'events')));
+      } catch (e) {
+        q.end(toDriverError(e, 'events'));
+      }
+    })();
+    return q;
+  }
+
+  async close(): Promise<void> {
+    for (const job of this.jobs.values()) job.stream?.destroy();
+    this.jobs.clear();
+    this.owned.clear();
+  }
+}
+
+/**
+ * Resizes an exec's TTY. Podman 4.3 answers 201 Created, which dockerode's status map
+ * treats as an error although the resize happened: 201 counts as success here.
+ */
+export async function resizeExec(ex: Docker.Exec, cols: number, rows: number): Promise<void> {
+  try {
+    await ex.resize({ h: rows, w: cols });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 201) return;
+    throw toDriverError(err, `exec ${ex.id} resize`);
+  }
+}
+
+/** Unique id fragment for names (exported for tests and tools). */
+export function uniqueSuffix(): string {
+  return randomUUID().slice(0, 8);
+}

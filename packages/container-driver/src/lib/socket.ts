@@ -1,0 +1,115 @@
+/**
+ * Finding and pinging a Docker-compatible engine socket. Pure where possible:
+ * the environment and the file system are passed in.
+ */
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { DriverError } from './errors.js';
+
+/** Where an engine was found. */
+export interface EngineEndpoint {
+  /** Unix socket path, for `unix://` hosts. */
+  socketPath?: string;
+  /** Host and port, for `tcp://` hosts. */
+  host?: string;
+  port?: number;
+  /** Where it came from: `DOCKER_HOST`, `docker`, `podman-rootless`, `podman-rootful`. */
+  source: string;
+}
+
+/** Inputs of {@link findEngineSocket}. */
+export interface FindSocketOptions {
+  /** Environment to read `DOCKER_HOST` and `XDG_RUNTIME_DIR` from (pass `process.env` from an app). Default `{}`. */
+  env?: Record<string, string | undefined>;
+  /** An explicit host (`unix:///path`, `/path` or `tcp://h:p`); wins over `env`. */
+  dockerHost?: string;
+  /** Tells whether a path exists. Required: this function does no I/O of its own. */
+  exists: (path: string) => boolean;
+}
+
+/** Parses `unix:///path`, `/path` or `tcp://host:port`; undefined for anything else. */
+export function parseDockerHost(dockerHost: string, source = 'DOCKER_HOST'): EngineEndpoint | undefined {
+  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length), source };
+  if (dockerHost.startsWith('/')) return { socketPath: dockerHost, source };
+  const m = /^(?:tcp|http):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : 2375, source };
+  return undefined;
+}
+
+/**
+ * The candidate endpoints in order: an explicit `dockerHost` or `DOCKER_HOST`
+ * (taken as given, even when its socket is missing: the caller asked for it), then the
+ * existing one of `/var/run/docker.sock`, `$XDG_RUNTIME_DIR/podman/podman.sock`,
+ * `/run/podman/podman.sock`. Empty when none exists.
+ */
+export function findEngineSockets(opts: FindSocketOptions): EngineEndpoint[] {
+  const env = opts.env ?? {};
+  const out: EngineEndpoint[] = [];
+  const explicit = opts.dockerHost ?? env.DOCKER_HOST;
+  if (explicit) {
+    const ep = parseDockerHost(explicit, opts.dockerHost ? 'dockerHost' : 'DOCKER_HOST');
+    if (ep) out.push(ep);
+  }
+  const known: [string, string][] = [['/var/run/docker.sock', 'docker']];
+  if (env.XDG_RUNTIME_DIR) known.push([join(env.XDG_RUNTIME_DIR, 'podman/podman.sock'), 'podman-rootless']);
+  known.push(['/run/podman/podman.sock', 'podman-rootful']);
+  for (const [path, source] of known) {
+    if (out.some((e) => e.socketPath === path)) continue;
+    if (opts.exists(path)) out.push({ socketPath: path, source });
+  }
+  return out;
+}
+
+/** The first endpoint of {@link findEngineSockets}, or undefined. */
+export function findEngineSocket(opts: FindSocketOptions): EngineEndpoint | undefined {
+  return findEngineSockets(opts)[0];
+}
+
+/** Engine identity from `GET /version`. */
+export interface EngineVersion {
+  name: 'docker' | 'podman';
+  version: string;
+  apiVersion: string;
+}
+
+/** Reads `GET /version` with a deadline (default 2 000 ms). Rejects with `engine_unavailable` or `timeout`. */
+export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000): Promise<EngineVersion> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath: endpoint.socketPath,
+        host: endpoint.socketPath ? undefined : endpoint.host,
+        port: endpoint.socketPath ? undefined : endpoint.port,
+        path: '/version',
+        method: 'GET',
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          if (res.statusCode !== 200) {
+            return reject(DriverError.engineUnavailable(`engine answered ${res.statusCode} to /version`));
+          }
+          try {
+            const v = JSON.parse(body) as { Version?: string; ApiVersion?: string; Components?: { Name?: string }[] };
+            const podman = v.Components?.some((c) => /podman/i.test(c.Name ?? '')) ?? false;
+            resolve({ name: podman ? 'podman' : 'docker', version: v.Version ?? 'unknown', apiVersion: v.ApiVersion ?? '' });
+          } catch (err) {
+            reject(DriverError.engineUnavailable('engine sent an unreadable /version', err));
+          }
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(DriverError.timeout('engine ping', timeoutMs));
+    }, timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(DriverError.engineUnavailable(`no engine at ${endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`}`, err));
+    });
+    req.end();
+  });
+}
