@@ -1,1 +1,13 @@
-export {};
+/**
+ * @bosun/protocol: every wire message of Bosun as a zod schema with its inferred
+ * type, one module per protocol, plus the parsers, the error class, the binary
+ * terminal frame codec and the JSON Schema export.
+ */
+export * from './lib/envelope.js';
+export * from './lib/errors.js';
+export * from './lib/fields.js';
+export * from './lib/parse.js';
+export * from './lib/protocol.js';
+export * from './lib/terminal-frame.js';
+export * from './lib/versions.js';
+export * from './lib/worker/index.js';
