@@ -4,7 +4,7 @@ export {
   systemClock,
   type CapabilityProbeOptions,
   type Clock,
-  type GatewayStatus,
+  type GatewayStatusReport,
   type ResolvedProbeOptions,
 } from './lib/options.js';
 export {
@@ -17,7 +17,6 @@ export {
   type RegisterPayload,
   type SystemFacts,
   type ToolInfo,
-  type WorkerMode,
 } from './lib/types.js';
 export { DEFAULT_TOOL_SPECS, parseVersion, type ToolKind, type ToolSpec } from './lib/tool-specs.js';
 export { probeTool, probeTools, type ProbedTool, type ToolProbeContext } from './lib/probe-tools.js';

@@ -1,3 +1,4 @@
+import { GatewayStatusSchema } from '@bosun/protocol';
 import { mergeContainerEngines, probeEngineSockets } from './container-engines.js';
 import { withDeadline } from './deadline.js';
 import { probeGpus } from './gpus.js';
@@ -6,6 +7,9 @@ import { resolveProbeOptions, type CapabilityProbeOptions, type ResolvedProbeOpt
 import { probeTools } from './probe-tools.js';
 import type { CapabilitySnapshot, HeartbeatPayload, RegisterPayload, SystemFacts, ToolInfo } from './types.js';
 import { findExecutable } from './which.js';
+
+// DetailSchema's limit in @bosun/protocol.
+const MAX_DETAIL = 4096;
 
 /**
  * Probes the host for the worker's `register` and `heartbeat` messages.
@@ -132,8 +136,14 @@ export class CapabilityProbe {
       o.logger.warn({ reason: containers.ok ? 'invalid' : containers.reason }, 'containersRunning callback failed');
     }
     if (gateway?.ok && gateway.value) {
-      payload.gatewayStatus = gateway.value.status;
-      if (gateway.value.detail !== undefined) payload.gatewayStatusDetail = gateway.value.detail;
+      const status = GatewayStatusSchema.safeParse(gateway.value.status);
+      if (status.success) {
+        payload.gatewayStatus = status.data;
+        const detail = gateway.value.detail;
+        if (typeof detail === 'string') payload.gatewayStatusDetail = detail.slice(0, MAX_DETAIL);
+      } else {
+        o.logger.warn({ status: gateway.value.status }, 'gatewayStatus callback returned an unknown status');
+      }
     } else if (gateway && !gateway.ok) {
       o.logger.warn({ reason: gateway.reason }, 'gatewayStatus callback failed');
     }
@@ -181,7 +191,7 @@ export class CapabilityProbe {
       if (!r.ok) logger.warn({ call, reason: r.reason }, 'systeminformation call failed; using node:os');
     }
     const facts: SystemFacts = {
-      hostname: host.hostname(),
+      hostname: host.hostname() || 'localhost',
       platform: host.platform(),
       arch: host.arch(),
       cpuCount: cpu.ok && cpu.value.cores > 0 ? cpu.value.cores : Math.max(1, host.cpuTimes().length),

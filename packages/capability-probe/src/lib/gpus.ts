@@ -71,7 +71,7 @@ export async function probeGpus(input: GpuProbeInput): Promise<GpuInfo[]> {
     if (nvidia.length > 0 && /nvidia/i.test(vendor)) continue;
     const gpu: GpuInfo = { vendor: vendor || 'unknown', model };
     const mib = c.memoryTotal ?? c.vram;
-    if (typeof mib === 'number' && mib > 0) gpu.memoryBytes = mib * 1024 ** 2;
+    if (typeof mib === 'number' && mib > 0) gpu.memoryBytes = Math.round(mib * 1024 ** 2);
     if (c.driverVersion) gpu.driver = c.driverVersion;
     fromSi.push(gpu);
   }

@@ -4,13 +4,13 @@ import { nodeHost, type HostFacade } from './host.js';
 import { silentLogger, type Logger } from './logger.js';
 import { systeminformationFacade, type SystemInfoFacade } from './system-info.js';
 import { DEFAULT_TOOL_SPECS, type ToolSpec } from './tool-specs.js';
-import type { WorkerMode } from './types.js';
+import { WorkerModeSchema, type GatewayStatus, type WorkerMode } from '@bosun/protocol';
 
-/** Gateway status reported by the caller's optional callback. */
-export interface GatewayStatus {
-  /** Short status, e.g. `ok`, `degraded`, `down` (copied to `gatewayStatus`). */
-  status: string;
-  /** Human-readable detail (copied to `gatewayStatusDetail`). */
+/** What the caller's optional gateway callback reports for the heartbeat. */
+export interface GatewayStatusReport {
+  /** Protocol gateway state (copied to `gatewayStatus`); an unknown value is dropped and logged. */
+  status: GatewayStatus;
+  /** Human-readable detail (copied to `gatewayStatusDetail`, cut to 4096 characters). */
   detail?: string;
 }
 
@@ -53,7 +53,7 @@ export interface CapabilityProbeOptions {
   /** Number of running containers, for the heartbeat. Required (pass `async () => 0` when there is no engine). */
   containersRunning: () => Promise<number>;
   /** Gateway status for the heartbeat (default: none, fields omitted). */
-  gatewayStatus?: () => Promise<GatewayStatus | undefined>;
+  gatewayStatus?: () => Promise<GatewayStatusReport | undefined>;
   /** Runtimes and tools to probe (default {@link DEFAULT_TOOL_SPECS}). */
   tools?: readonly ToolSpec[];
   /** Deadline per slow probe in ms: each version command, engine socket, systeminformation call (default 3000). */
@@ -82,8 +82,6 @@ export type ResolvedProbeOptions = Readonly<
     Pick<CapabilityProbeOptions, 'dataDir' | 'gatewayStatus'>
 >;
 
-const MODES: readonly WorkerMode[] = ['byom', 'fleet'];
-
 function positive(value: number | undefined, fallback: number, key: string): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`capability-probe: ${key} must be a positive number, got ${String(value)}`);
@@ -97,7 +95,7 @@ function positive(value: number | undefined, fallback: number, key: string): num
 export function resolveProbeOptions(options: CapabilityProbeOptions): ResolvedProbeOptions {
   if (!options.name) throw new TypeError('capability-probe: name is required');
   if (!options.agentVersion) throw new TypeError('capability-probe: agentVersion is required');
-  if (!MODES.includes(options.mode)) throw new TypeError(`capability-probe: mode must be byom or fleet, got ${String(options.mode)}`);
+  if (!WorkerModeSchema.safeParse(options.mode).success) throw new TypeError(`capability-probe: mode must be byom or fleet, got ${String(options.mode)}`);
   if (typeof options.env !== 'object' || options.env === null) throw new TypeError('capability-probe: env is required');
   if (typeof options.containersRunning !== 'function') throw new TypeError('capability-probe: containersRunning is required');
   return Object.freeze({

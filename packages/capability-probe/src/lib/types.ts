@@ -1,23 +1,30 @@
 /**
  * Wire-facing payload shapes. Field names are contracts with `@bosun/protocol`
- * (`worker.register`, `worker.heartbeat`): do not rename them.
+ * (`worker.register`, `worker.heartbeat`): do not rename them. These types are
+ * narrower than the protocol's (which are loose for forward compatibility), and a
+ * spec checks both that they are assignable and that real payloads parse.
  */
+import type { GatewayStatus, WorkerMode } from '@bosun/protocol';
 
 /** Version string used when a tool was found but its version could not be read. */
 export const UNKNOWN_VERSION = 'unknown';
 
+// ToolInfo, GpuInfo and Capabilities are type aliases, not interfaces, on purpose:
+// the protocol's schemas for them are loose objects (index signature), and only
+// aliases are implicitly assignable to one.
+
 /** A runtime or tool found on the PATH. */
-export interface ToolInfo {
+export type ToolInfo = {
   /** Probe name, e.g. `node`, `git`. */
   name: string;
   /** Version without a leading `v` (`20.20.2`), or {@link UNKNOWN_VERSION}. */
   version: string;
   /** Absolute path of the executable, as found on the PATH (symlinks not resolved). */
   path: string;
-}
+};
 
 /** A GPU. */
-export interface GpuInfo {
+export type GpuInfo = {
   /** Vendor, e.g. `NVIDIA`. */
   vendor: string;
   /** Model name, e.g. `NVIDIA A100-SXM4-40GB`. */
@@ -26,7 +33,7 @@ export interface GpuInfo {
   memoryBytes?: number;
   /** Driver version, when known. */
   driver?: string;
-}
+};
 
 /** A container engine that is present (socket answering, or CLI installed). */
 export interface ContainerEngineInfo {
@@ -39,19 +46,16 @@ export interface ContainerEngineInfo {
 }
 
 /** `capabilities` of the register payload. */
-export interface Capabilities {
+export type Capabilities = {
   /** Language runtimes (node, python3, go, …). */
   runtimes: ToolInfo[];
   /** Tools (git, docker, tmux, agent CLIs, …). */
   tools: ToolInfo[];
   /** GPUs; `[]` when the machine has none. */
   gpus: GpuInfo[];
-}
+};
 
-/** Worker mode: bring-your-own-machine or a fleet machine. */
-export type WorkerMode = 'byom' | 'fleet';
-
-/** Fields of the `worker.register` message, without `v`/`type`. */
+/** Fields of the `worker.register` message, without `v`, `type` and `id` (the sender adds them). */
 export interface RegisterPayload {
   /** Worker name, from options. */
   name: string;
@@ -73,7 +77,7 @@ export interface RegisterPayload {
   capabilities: Capabilities;
 }
 
-/** Fields of the `worker.heartbeat` message, without `v`/`type`. */
+/** Fields of the `worker.heartbeat` message, without `v`, `type` and the optional `ts`. */
 export interface HeartbeatPayload {
   /** CPU usage in percent, 0–100, averaged since the previous heartbeat. */
   cpuUsage: number;
@@ -85,8 +89,8 @@ export interface HeartbeatPayload {
   diskFree?: number;
   /** Running containers, from the caller's callback. */
   containersRunning: number;
-  /** Gateway status, from the caller's optional callback. */
-  gatewayStatus?: string;
+  /** Gateway status, from the caller's optional callback (`ok`, `starting`, `degraded`, `down`, `disabled`). */
+  gatewayStatus?: GatewayStatus;
   /** Human-readable detail for {@link HeartbeatPayload.gatewayStatus}. */
   gatewayStatusDetail?: string;
 }
