@@ -11,3 +11,7 @@ export * from './lib/protocol.js';
 export * from './lib/terminal-frame.js';
 export * from './lib/versions.js';
 export * from './lib/worker/index.js';
+export * from './lib/node-agent/index.js';
+export * from './lib/ssh-agent/index.js';
+export * from './lib/jobs/index.js';
+export * from './lib/hub/index.js';

@@ -90,11 +90,32 @@ function decode(raw: RawInput, maxBytes: number, ctx: ProtocolErrorContext): unk
   }
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * For a value that matched no branch of a union, the issue of the closest branch
+ * (fewest issues, then deepest path), so the path names the field really at fault.
+ */
+function innermost(issue: Issue, prefix: PropertyKey[] = []): { issue: Issue; path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path };
+  let best: Issue[] | undefined;
+  for (const branch of issue.errors) {
+    if (branch.length === 0) continue;
+    const depth = (branch[0] as Issue).path.length;
+    if (best === undefined || branch.length < best.length || (branch.length === best.length && depth > (best[0] as Issue).path.length)) {
+      best = branch;
+    }
+  }
+  return best === undefined ? { issue, path } : innermost(best[0] as Issue, path);
+}
+
 /** Turns the first zod issue into an `invalid_field` error with the field's full path. */
 function fromZod(error: z.ZodError, ctx: ProtocolErrorContext): ProtocolError {
-  const issue = error.issues[0];
-  if (issue === undefined) return ProtocolError.invalidField([], 'invalid', ctx);
-  const path: (string | number)[] = issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key));
+  const first = error.issues[0];
+  if (first === undefined) return ProtocolError.invalidField([], 'invalid', ctx);
+  const { issue, path: keys } = innermost(first);
+  const path: (string | number)[] = keys.map((key) => (typeof key === 'symbol' ? String(key) : key));
   if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
     return ProtocolError.invalidField([...path, issue.keys[0] as string], 'unknown field', ctx);
   }
