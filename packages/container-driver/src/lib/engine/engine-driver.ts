@@ -10,6 +10,8 @@
  *   the stream is parsed and an `error` line becomes a DriverError.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
@@ -777,17 +779,21 @@ export class EngineDriver implements ContainerDriver {
         : Buffer.isBuffer(spec.context)
           ? Readable.from([spec.context])
           : spec.context;
+    if (typeof spec.context === 'string') {
+      // Fail fast: with no registry, Podman spends seconds retrying a pull of a missing base image.
+      for (const base of baseImages(await readFile(join(spec.context, spec.dockerfile ?? 'Dockerfile'), 'utf8').catch(() => ''))) {
+        if (!(await this.imageExists(base))) throw DriverError.imageNotFound(base);
+      }
+    }
     const timeoutMs = spec.timeoutMs ?? 600_000;
     await withDeadline(`build ${spec.tag}`, timeoutMs, async (abortSignal) => {
       let stream: NodeJS.ReadableStream;
       try {
-        stream = await this.docker.buildImage(context, {
-          t: spec.tag,
-          dockerfile: spec.dockerfile ?? 'Dockerfile',
-          labels,
-          buildargs: spec.buildArgs,
-          abortSignal,
-        } as Docker.ImageBuildOptions);
+        // Podman answers 400 to a query key without a value: only send what is set.
+        const query: Record<string, unknown> = { t: spec.tag, dockerfile: spec.dockerfile ?? 'Dockerfile', abortSignal };
+        if (Object.keys(labels).length) query.labels = labels;
+        if (spec.buildArgs) query.buildargs = spec.buildArgs;
+        stream = await this.docker.buildImage(context, query as Docker.ImageBuildOptions);
       } catch (err) {
         throw toDriverError(err, `build ${spec.tag}`);
       }
@@ -799,7 +805,7 @@ export class EngineDriver implements ContainerDriver {
         });
       } catch (err) {
         const msg = (err as Error).message;
-        if (/(image|manifest).*(not known|not found|unknown)|pull access denied|no such image/i.test(msg)) {
+        if (/(image|manifest).*(not known|not found|unknown)|pull access denied|no such image|initializing source|trying to pull|container registry/i.test(msg)) {
           throw new DriverError('image_not_found', `build ${spec.tag}: ${msg}`, err);
         }
         throw new DriverError('invalid_argument', `build ${spec.tag} failed: ${msg}`, err);
@@ -959,6 +965,23 @@ export async function resizeExec(ex: Docker.Exec, cols: number, rows: number): P
     if ((err as { statusCode?: number }).statusCode === 201) return;
     throw toDriverError(err, `exec ${ex.id} resize`);
   }
+}
+
+/**
+ * The external base images a Dockerfile names in its `FROM` lines: not `scratch`, not an
+ * earlier stage, not one built from an `ARG` (`$`), which only the engine can resolve.
+ */
+export function baseImages(dockerfile: string): string[] {
+  const stages = new Set<string>();
+  const out: string[] = [];
+  for (const line of dockerfile.split(/\r?\n/)) {
+    const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (!m) continue;
+    const [, image, alias] = m;
+    if (image !== 'scratch' && !image.includes('$') && !stages.has(image.toLowerCase())) out.push(image);
+    if (alias) stages.add(alias.toLowerCase());
+  }
+  return out;
 }
 
 /** Unique id fragment for names (exported for tests and tools). */
