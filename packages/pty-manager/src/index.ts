@@ -1,1 +1,11 @@
-export {};
+export * from './lib/errors.js';
+export * from './lib/logger.js';
+export * from './lib/clock.js';
+export * from './lib/utf8.js';
+export * from './lib/ring-buffer.js';
+export * from './lib/screen.js';
+export * from './lib/terminal-process.js';
+export * from './lib/viewer.js';
+export * from './lib/session.js';
+export * from './lib/tmux.js';
+export * from './lib/pty-manager.js';

@@ -1,0 +1,54 @@
+/**
+ * A fixed-capacity byte ring addressed by absolute stream offset.
+ *
+ * Offset 0 is the first byte ever written; `end` is the total written. The ring holds
+ * `[start, end)` where `start = max(0, end - capacity)`.
+ */
+export class ByteRing {
+  private readonly buf: Buffer;
+  private total = 0;
+
+  /** @param capacity bytes kept (must be ≥ 1). */
+  constructor(readonly capacity: number) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Offset one past the last byte written. */
+  get end(): number {
+    return this.total;
+  }
+
+  /** Oldest offset still held. */
+  get start(): number {
+    return Math.max(0, this.total - this.capacity);
+  }
+
+  /** Appends `data`, evicting the oldest bytes as needed. */
+  write(data: Uint8Array): void {
+    const cap = this.capacity;
+    let src = data;
+    if (src.length >= cap) src = src.subarray(src.length - cap);
+    const pos = (this.total + (data.length - src.length)) % cap;
+    const first = Math.min(src.length, cap - pos);
+    this.buf.set(src.subarray(0, first), pos);
+    if (first < src.length) this.buf.set(src.subarray(first), 0);
+    this.total += data.length;
+  }
+
+  /** A copy of `[from, end)`; `from` must lie in `[start, end]`. */
+  read(from: number): Buffer {
+    if (from < this.start || from > this.total) throw new RangeError(`offset ${from} outside [${this.start}, ${this.total}]`);
+    const len = this.total - from;
+    const out = Buffer.allocUnsafe(len);
+    const pos = from % this.capacity;
+    const first = Math.min(len, this.capacity - pos);
+    this.buf.copy(out, 0, pos, pos + first);
+    if (first < len) this.buf.copy(out, first, 0, len - first);
+    return out;
+  }
+
+  /** The byte at absolute `offset` (must be held). */
+  at(offset: number): number {
+    return this.buf[offset % this.capacity] as number;
+  }
+}

@@ -1,0 +1,117 @@
+import xtermHeadless from '@xterm/headless';
+import serializeAddon from '@xterm/addon-serialize';
+import { PtyError, PtyErrorCode } from './errors.js';
+
+/** Options for {@link Screen}. */
+export interface ScreenOptions {
+  cols: number;
+  rows: number;
+  /** Scrollback lines kept in the emulator and included in snapshots (default 200). */
+  scrollback?: number;
+  /** Bytes buffered before the emulator is fed synchronously (default 256 KiB). */
+  maxPendingBytes?: number;
+}
+
+interface WriteBufferLike {
+  writeSync(data: Uint8Array | string, maxSubsequentCalls?: number): void;
+}
+
+/**
+ * The current screen of one terminal, kept by a headless xterm.js so that a viewer
+ * whose offset has left the ring buffer can be given the screen and its modes
+ * (alternate screen, cursor, colours) instead.
+ *
+ * Output is batched and parsed once per event-loop turn with xterm's synchronous
+ * write path: xterm's public `write` parses in 12 ms slices on a timer, which stalls
+ * PTY reads and costs ~25 % of throughput. Any call that reads the screen first
+ * drains the batch, so a snapshot always matches the bytes fed so far.
+ */
+export class Screen {
+  private readonly term: xtermHeadless.Terminal;
+  private readonly serializer: serializeAddon.SerializeAddon;
+  private readonly writer: WriteBufferLike;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private scheduled = false;
+  private readonly maxPendingBytes: number;
+  private disposed = false;
+
+  constructor(options: ScreenOptions) {
+    this.term = new xtermHeadless.Terminal({
+      cols: options.cols,
+      rows: options.rows,
+      scrollback: options.scrollback ?? 200,
+      allowProposedApi: true,
+    });
+    this.serializer = new serializeAddon.SerializeAddon();
+    this.term.loadAddon(this.serializer);
+    const core = (this.term as unknown as { _core?: { _writeBuffer?: Partial<WriteBufferLike> } })._core;
+    const wb = core?._writeBuffer;
+    if (!wb || typeof wb.writeSync !== 'function') {
+      throw new PtyError(PtyErrorCode.EmulatorUnsupported, '@xterm/headless has no synchronous write path; pin 6.0.x');
+    }
+    this.writer = wb as WriteBufferLike;
+    this.maxPendingBytes = options.maxPendingBytes ?? 256 * 1024;
+  }
+
+  /** Queues output for the emulator. */
+  write(data: Buffer): void {
+    if (this.disposed) return;
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= this.maxPendingBytes) this.drain();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.drain();
+      });
+    }
+  }
+
+  /** Parses everything queued. */
+  drain(): void {
+    if (this.pendingBytes === 0 || this.disposed) return;
+    const data = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writer.writeSync(data);
+  }
+
+  /** Resizes the emulator after parsing what came before the resize. */
+  resize(cols: number, rows: number): void {
+    this.drain();
+    this.term.resize(cols, rows);
+  }
+
+  /** Current size. */
+  get size(): { cols: number; rows: number } {
+    return { cols: this.term.cols, rows: this.term.rows };
+  }
+
+  /**
+   * Serialises the screen (scrollback, both buffers, modes, cursor) as escape
+   * sequences that rebuild it when written to a fresh terminal of the same size.
+   */
+  snapshot(): string {
+    this.drain();
+    let out = this.serializer.serialize();
+    // The serializer leaves cursor visibility out; full-screen programs hide it.
+    const core = (this.term as unknown as { _core?: { coreService?: { isCursorHidden?: boolean } } })._core;
+    if (core?.coreService?.isCursorHidden === true) out += '\x1b[?25l';
+    return out;
+  }
+
+  /** Which buffer is showing (after parsing what is queued). */
+  get activeBuffer(): 'normal' | 'alternate' {
+    this.drain();
+    return this.term.buffer.active.type;
+  }
+
+  /** Frees the emulator. */
+  dispose(): void {
+    this.disposed = true;
+    this.pending = [];
+    this.term.dispose();
+  }
+}
