@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineConfig } from '@bosun/config';
-import { ExitCode, runApp, type AppDefinition } from './run-app.js';
+import { ExitCode, runApp, type AppDefinition, type CommandDefinition } from './run-app.js';
 
 const config = defineConfig({
   schema: z.object({ port: z.number().int().default(8080), verbose: z.boolean().default(false), token: z.string().optional() }),
@@ -26,10 +26,13 @@ function harness() {
 }
 
 function appSeeing(seen: unknown[]): AppDefinition<typeof config.schema> {
+  return { ...commandSeeing(seen), version: '9.9.9' };
+}
+
+function commandSeeing(seen: unknown[]): CommandDefinition<typeof config.schema> {
   return {
     name: 'bosun-test',
     description: 'test app',
-    version: '9.9.9',
     config,
     configFile: { env: 'TEST_CONFIG' },
     arguments: ['[rest...]'],
@@ -105,7 +108,7 @@ describe('runApp', () => {
   it('runs the named subcommand with its own flags', async () => {
     const seen: unknown[] = [];
     const h = harness();
-    const cli: AppDefinition = { name: 'bosun', description: 'cli', version: '1', commands: [{ ...appSeeing(seen), name: 'serve', description: 'serve' }] };
+    const cli: AppDefinition = { name: 'bosun', description: 'cli', version: '1', commands: [{ ...commandSeeing(seen), name: 'serve', description: 'serve' }] };
     expect(await runApp(cli, { argv: ['serve', '--port', '5'], env: {}, ...h.io })).toBe(0);
     expect(seen).toHaveLength(1);
     expect(await runApp(cli, { argv: ['bogus'], env: {}, ...h.io })).toBe(2);

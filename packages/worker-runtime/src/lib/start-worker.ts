@@ -1,0 +1,103 @@
+import { hostname, homedir } from 'node:os';
+import { join } from 'node:path';
+import { CapabilityProbe } from '@bosun/capability-probe';
+import { createDriver, type ContainerDriver } from '@bosun/container-driver';
+import { PtyManager } from '@bosun/pty-manager';
+import { ByomFiles } from './byom-files.js';
+import { CommandHandler } from './command-handler.js';
+import type { Logger } from './logger.js';
+import type { SecurityProfile } from './security-profile.js';
+import { TerminalBridge } from './terminal-bridge.js';
+import { WorkerRuntime } from './worker-runtime.js';
+
+/** The worker's settings, as the app's config schema produces them. */
+export interface WorkerSettings {
+  orchestratorUrl?: string;
+  token?: string;
+  workerName?: string;
+  mode: 'byom' | 'fleet';
+  dataDir: string;
+  dockerHost?: string;
+  securityFloor: SecurityProfile;
+  heartbeatIntervalMs: number;
+  /** Run host terminals in tmux so they outlive the worker (default false). */
+  tmux?: boolean;
+  /** Host roots that bind mounts and build contexts may come from. */
+  allowedRoots?: string[];
+  agentVersion: string;
+}
+
+/** A running worker. */
+export interface RunningWorker {
+  runtime: WorkerRuntime;
+  driver: ContainerDriver;
+  driverKind: 'engine' | 'process';
+  close(): Promise<void>;
+}
+
+/**
+ * Resolves where the orchestrator URL and token come from: explicit settings (flags or
+ * env), else the BYOM credentials in `~/.bosun/credentials.json`.
+ */
+export function resolveCredentials(s: WorkerSettings, home: string): { url: string; token: string } {
+  const stored = s.mode === 'byom' ? ByomFiles.inHome(home).readCredentials() : undefined;
+  const url = s.orchestratorUrl ?? stored?.orchestratorUrl;
+  const token = s.token ?? stored?.token;
+  if (!url) throw new Error('no orchestrator URL: set ORCHESTRATOR_WS_URL (or --orchestrator-url), or run `bosun login`');
+  if (!token) throw new Error('no worker token: set WORKER_TOKEN, put `token` in the AGENT_CONFIG file, or run `bosun login`');
+  return { url, token };
+}
+
+/** Builds the driver, PTY manager, probe and runtime from settings, and starts dialling. */
+export async function startWorker(s: WorkerSettings, env: Record<string, string | undefined>, logger: Logger): Promise<RunningWorker> {
+  const { url, token } = resolveCredentials(s, env.HOME ?? homedir());
+  const { driver, kind, reason } = await createDriver({
+    engine: { dockerHost: s.dockerHost, env, logger },
+    process: { root: join(s.dataDir, 'sessions'), logger },
+  });
+  logger.info({ driver: kind, reason }, 'container driver ready');
+  const manager = new PtyManager({
+    logger,
+    baseEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: env.HOME ?? '/root', LANG: env.LANG ?? 'C.UTF-8' },
+    ...(s.tmux ? { tmux: { socketPath: join(s.dataDir, 'tmux.sock') } } : {}),
+  });
+  if (s.tmux) {
+    const found = await manager.rediscover();
+    logger.info({ terminals: found.length }, 'rediscovered tmux terminals');
+  }
+  const terminals = new TerminalBridge({ manager, driver, logger, allowHostShell: kind === 'process' });
+  const handler = new CommandHandler({ driver, terminals, securityFloor: s.securityFloor, allowedRoots: s.allowedRoots ?? [], logger });
+  const probe = new CapabilityProbe({
+    name: s.workerName ?? hostname(),
+    agentVersion: s.agentVersion,
+    mode: s.mode,
+    env,
+    dataDir: s.dataDir,
+    containersRunning: async () => (await driver.listAll()).filter((c) => c.status === 'running').length,
+    logger,
+  });
+  probe.start();
+  const runtime = new WorkerRuntime({
+    url,
+    token,
+    driver,
+    handler,
+    terminals,
+    payloads: { register: () => probe.registerPayload(), heartbeat: () => probe.heartbeat() },
+    heartbeatIntervalMs: s.heartbeatIntervalMs,
+    logger,
+  });
+  runtime.start();
+  return {
+    runtime,
+    driver,
+    driverKind: kind,
+    async close() {
+      await runtime.close();
+      await probe.close();
+      // Leave tmux terminals running for the next start; others end with the worker.
+      await manager.shutdown({ killTmux: false });
+      await driver.close();
+    },
+  };
+}
