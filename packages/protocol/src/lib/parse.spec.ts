@@ -29,6 +29,11 @@ describe('parseMessage', () => {
     expect(codeOf(new Uint8Array([0x7b, 0xff, 0x7d]))).toEqual(['invalid_json', []]);
   });
 
+  it('decodes an ArrayBuffer as UTF-8 bytes when the transport hands one over', () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, type: 'terminal.close', id: 'a', terminalId: 't' }));
+    expect(codeOf(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))).toBe('ok');
+  });
+
   it('answers invalid_field at the root when the JSON is not an object', () => {
     for (const raw of ['[]', 'null', '1', '"x"']) expect(codeOf(raw)).toEqual(['invalid_field', []]);
   });

@@ -15,7 +15,7 @@
  * {@link ProtocolError}.
  */
 import type { z } from 'zod';
-import { ProtocolError, type FieldPath, type ProtocolErrorContext } from './errors.js';
+import { ProtocolError, type ProtocolErrorContext } from './errors.js';
 import type { BodyOf, MessageOf, Protocol } from './protocol.js';
 
 /** Default largest message a parser accepts: 1 MiB. */
@@ -41,7 +41,7 @@ export interface ParseBodyOptions {
 /** Outcome of a non-throwing parse. */
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: ProtocolError };
 
-/** Raw input of a parser: UTF-8 bytes, JSON text, or a value already decoded from JSON. */
+/** Raw input of a parser: UTF-8 bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`), JSON text, or a value already decoded from JSON. */
 export type RawInput = string | Uint8Array | unknown;
 
 type Direction<P extends Protocol> = keyof P['directions'] & string;
@@ -69,6 +69,7 @@ function readId(value: unknown): string | undefined {
 /** Size and JSON checks; returns the decoded value or throws ProtocolError. */
 function decode(raw: RawInput, maxBytes: number, ctx: ProtocolErrorContext): unknown {
   let text: string;
+  if (raw instanceof ArrayBuffer) raw = new Uint8Array(raw);
   if (typeof raw === 'string') {
     const size = utf8Length(raw, maxBytes);
     if (size > maxBytes) throw ProtocolError.tooLarge(size, maxBytes, ctx);
@@ -233,6 +234,3 @@ export function parseBodyOrThrow<P extends Protocol, K extends keyof P['bodies']
   if (!result.ok) throw result.error;
   return result.message;
 }
-
-/** Path type re-exported for callers that build their own errors. */
-export type { FieldPath };
