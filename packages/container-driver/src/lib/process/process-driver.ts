@@ -384,7 +384,6 @@ export class ProcessDriver implements ContainerDriver {
       const pid = child.pid as number;
       this.mains.set(s.id, child);
       child.once('exit', (code, signal) => {
-        this.mains.delete(s.id);
         void this.serial(s.id, async () => {
           const cur = await this.readState(s.id);
           if (!cur || cur.pid !== pid) return;
@@ -392,7 +391,10 @@ export class ProcessDriver implements ContainerDriver {
           cur.exitCode = exitCodeOf(code, signal);
           await this.writeState(cur);
           this.emit('die', cur);
-        }).catch((e) => this.log.warn({ err: e, id: s.id }, 'could not record exit'));
+        })
+          .catch((e) => this.log.warn({ err: e, id: s.id }, 'could not record exit'))
+          // Only now: `wait` treats a dead pid without a watcher as "exit code unknown".
+          .finally(() => this.mains.get(s.id) === child && this.mains.delete(s.id));
       });
       s.status = 'running';
       s.pid = pid;
@@ -487,7 +489,9 @@ export class ProcessDriver implements ContainerDriver {
         if (!s) throw DriverError.notFound(`container ${ref.id}`);
         if (s.status === 'exited') return s.exitCode ?? 0;
         if (s.status === 'running' && s.pid !== undefined && !this.mains.has(s.id) && !(await isAlive(s.pid, s.pidStart))) {
-          return s.exitCode ?? -1;
+          // The watcher may have recorded the exit between our read and now: read once more.
+          const last = await this.readState(s0.id);
+          return last?.exitCode ?? -1;
         }
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -581,6 +585,10 @@ export class ProcessDriver implements ContainerDriver {
     child.stdout?.pipe(readable);
     child.stderr?.on('data', (d: Buffer) => readable.write(d));
     const stream = Duplex.from({ readable, writable: child.stdin ?? undefined }) as Duplex;
+    // The command ending closes stdin under the duplex ("premature close"): that is the
+    // normal end of a session, not an error a caller must handle.
+    stream.on('error', (e) => this.log.debug({ err: e }, 'tty stream closed'));
+    child.stdin?.on('error', () => undefined);
     const exited = new Promise<number>((resolve) => child.once('close', (code, sig) => resolve(exitCodeOf(code, sig))));
     const ptyOf = async (): Promise<string | undefined> => {
       // The pty slave is the stdin of script's child (the command's session leader).

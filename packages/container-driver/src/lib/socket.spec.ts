@@ -1,0 +1,63 @@
+import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findEngineSocket, findEngineSockets, parseDockerHost, pingEngine } from './socket.js';
+import { expectCode } from '../conformance/conformance.test-util.js';
+
+const existsOnly = (...paths: string[]) => (p: string) => paths.includes(p);
+
+describe('findEngineSocket', () => {
+  it('prefers an explicit dockerHost over DOCKER_HOST and the well-known sockets', () => {
+    const ep = findEngineSocket({ dockerHost: 'unix:///a.sock', env: { DOCKER_HOST: 'unix:///b.sock' }, exists: () => true });
+    expect(ep).toEqual({ socketPath: '/a.sock', source: 'dockerHost' });
+  });
+
+  it('takes DOCKER_HOST even when its socket is missing (the caller asked for it)', () => {
+    expect(findEngineSocket({ env: { DOCKER_HOST: 'unix:///gone.sock' }, exists: () => false })).toEqual({
+      socketPath: '/gone.sock',
+      source: 'DOCKER_HOST',
+    });
+  });
+
+  it('falls back to docker, then rootless podman, then rootful podman, when they exist', () => {
+    const env = { XDG_RUNTIME_DIR: '/run/user/1000' };
+    const all = existsOnly('/var/run/docker.sock', '/run/user/1000/podman/podman.sock', '/run/podman/podman.sock');
+    expect(findEngineSockets({ env, exists: all }).map((e) => e.source)).toEqual(['docker', 'podman-rootless', 'podman-rootful']);
+    expect(findEngineSocket({ env, exists: existsOnly('/run/user/1000/podman/podman.sock') })?.source).toBe('podman-rootless');
+    expect(findEngineSocket({ env: {}, exists: existsOnly('/run/podman/podman.sock') })?.socketPath).toBe('/run/podman/podman.sock');
+  });
+
+  it('finds nothing when no socket exists and no host is given', () => {
+    expect(findEngineSocket({ exists: () => false })).toBeUndefined();
+  });
+
+  it('parses unix, bare path and tcp hosts, and rejects others', () => {
+    expect(parseDockerHost('/x.sock')).toEqual({ socketPath: '/x.sock', source: 'DOCKER_HOST' });
+    expect(parseDockerHost('tcp://10.0.0.1:2376')).toEqual({ host: '10.0.0.1', port: 2376, source: 'DOCKER_HOST' });
+    expect(parseDockerHost('tcp://engine')).toMatchObject({ host: 'engine', port: 2375 });
+    expect(parseDockerHost('ssh://user@host')).toBeUndefined();
+  });
+});
+
+describe('pingEngine', () => {
+  it('rejects engine_unavailable when nothing listens', async () => {
+    await expectCode(pingEngine({ socketPath: '/nonexistent/bosun.sock', source: 'test' }, 500), 'engine_unavailable');
+  });
+
+  it('rejects timeout when the socket accepts but never answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bosun-sock-'));
+    const path = join(dir, 'mute.sock');
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const t0 = Date.now();
+      await expectCode(pingEngine({ socketPath: path, source: 'test' }, 200), 'timeout');
+      expect(Date.now() - t0).toBeLessThan(1500);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
