@@ -1,6 +1,7 @@
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { defineConfig } from '@bosun/config';
 import { z } from 'zod';
+import { createHubServer } from './lib/hub-server.js';
 
 /** The hub's config. */
 export const hubConfig = defineConfig({
@@ -24,7 +25,9 @@ export const app: AppDefinition<typeof hubConfig.schema> = {
   config: hubConfig,
   configFile: { env: 'HUB_CONFIG' },
   async start({ logger, config }) {
-    logger.info({ port: config.port }, 'hub ready');
-    return { close: async () => undefined };
+    const hub = await createHubServer({ dataDir: config.dataDir, logger });
+    const address = await hub.app.listen({ host: config.host, port: config.port });
+    logger.info({ url: address, workers: hub.tokens.list().length }, 'hub ready');
+    return { close: () => hub.app.close() };
   },
 };

@@ -2,6 +2,14 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+/** Writes `text` atomically (temp file + rename) with mode 0600. */
+export function writePrivateFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
 /**
  * A small JSON document on disk: read once at start, kept in memory, written back
  * atomically (temp file + rename, mode 0600) after each change, coalesced so a burst of
@@ -42,8 +50,6 @@ export class JsonFileStore<T extends object> {
   private flush(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const tmp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data), { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writePrivateFile(this.path, JSON.stringify(this.data));
   }
 }

@@ -247,7 +247,7 @@ export class CommandHandler {
       cmd: cmd.cmd,
       env: cmd.env,
       workingDir: cmd.workingDir,
-      labels: { ...(cmd.labels ?? {}), 'bosun.profile': profile },
+      labels: { ...(cmd.labels ?? {}), 'bosun-profile': profile },
       mounts: mounts.length ? mounts : undefined,
       limits: { cpus: limits.cpus, memoryBytes: limits.memoryBytes, pids: limits.pids },
       networkMode: network,

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { CapabilityProbe } from '@bosun/capability-probe';
@@ -51,6 +52,7 @@ export function resolveCredentials(s: WorkerSettings, home: string): { url: stri
 /** Builds the driver, PTY manager, probe and runtime from settings, and starts dialling. */
 export async function startWorker(s: WorkerSettings, env: Record<string, string | undefined>, logger: Logger): Promise<RunningWorker> {
   const { url, token } = resolveCredentials(s, env.HOME ?? homedir());
+  mkdirSync(s.dataDir, { recursive: true, mode: 0o700 });
   const { driver, kind, reason } = await createDriver({
     engine: { dockerHost: s.dockerHost, env, logger },
     process: { root: join(s.dataDir, 'sessions'), logger },

@@ -162,7 +162,8 @@ export class TerminalBridge implements TerminalCommands {
       onMessage: (msg) => (gateOpen ? deliver(msg) : void held.push(msg)),
     });
     this.viewers.set(session.id, viewer);
-    queueMicrotask(() => {
+    // setImmediate runs after the promise chain that sends the reply has settled.
+    setImmediate(() => {
       gateOpen = true;
       for (const m of held.splice(0)) void deliver(m);
     });
