@@ -205,6 +205,8 @@ describe('CapabilityProbe on this machine', () => {
       env,
       dataDir: tmpdir(),
       containersRunning: async () => 0,
+      // Generous: this machine is shared and often loaded; the default deadline is not under test here.
+      probeTimeoutMs: 15_000,
     });
     const refreshing = probe.refresh();
     const started = performance.now();

@@ -155,7 +155,7 @@ export class CapabilityProbe {
     const started = o.clock.now();
     const toolCtx = { run: o.run, path: o.path, pathExt: o.env['PATHEXT'], env: o.env, timeoutMs: o.probeTimeoutMs, logger: o.logger };
     const [tools, answered, system, gpus] = await Promise.all([
-      probeTools(o.tools, toolCtx),
+      probeTools(o.tools, toolCtx, o.probeConcurrency),
       probeEngineSockets(o.engineSockets, o.probeTimeoutMs, o.logger),
       this.systemFacts(),
       findExecutable('nvidia-smi', { path: o.path, pathExt: o.env['PATHEXT'] }).then((nvidiaSmi) =>

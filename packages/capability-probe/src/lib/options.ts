@@ -58,6 +58,8 @@ export interface CapabilityProbeOptions {
   tools?: readonly ToolSpec[];
   /** Deadline per slow probe in ms: each version command, engine socket, systeminformation call (default 3000). */
   probeTimeoutMs?: number;
+  /** Version commands running at once (default 8). */
+  probeConcurrency?: number;
   /** Age in ms after which cached capabilities are refreshed (default 300 000 = 5 min). */
   refreshIntervalMs?: number;
   /** Deadline in ms for each heartbeat source that can block: callbacks and statfs (default 500). */
@@ -109,6 +111,7 @@ export function resolveProbeOptions(options: CapabilityProbeOptions): ResolvedPr
     gatewayStatus: options.gatewayStatus,
     tools: options.tools ?? DEFAULT_TOOL_SPECS,
     probeTimeoutMs: positive(options.probeTimeoutMs, 3000, 'probeTimeoutMs'),
+    probeConcurrency: Math.floor(positive(options.probeConcurrency, 8, 'probeConcurrency')),
     refreshIntervalMs: positive(options.refreshIntervalMs, 300_000, 'refreshIntervalMs'),
     heartbeatTimeoutMs: positive(options.heartbeatTimeoutMs, 500, 'heartbeatTimeoutMs'),
     engineSockets: options.engineSockets ?? engineSocketCandidates(options.env),

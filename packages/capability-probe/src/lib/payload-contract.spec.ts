@@ -87,6 +87,7 @@ describe('payload contract with @bosun/protocol', () => {
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       dataDir: tmpdir(),
       containersRunning: async () => 0,
+      probeTimeoutMs: 15_000,
     });
     const reg = register(await probe.registerPayload());
     const parsed = WorkerRegisterSchema.safeParse(reg);

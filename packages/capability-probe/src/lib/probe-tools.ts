@@ -63,8 +63,25 @@ export async function probeTool(spec: ToolSpec, ctx: ToolProbeContext): Promise<
   return { ...found, version: version ?? UNKNOWN_VERSION };
 }
 
-/** Probes every spec concurrently; absent tools are left out, order follows `specs`. */
-export async function probeTools(specs: readonly ToolSpec[], ctx: ToolProbeContext): Promise<ProbedTool[]> {
-  const results = await Promise.all(specs.map((spec) => probeTool(spec, ctx)));
+/**
+ * Probes the specs concurrently, at most `concurrency` at a time (default 8: on a
+ * small, busy host twenty version commands started at once starve each other past
+ * their deadlines). Each probe's deadline starts when that probe starts. Absent
+ * tools are left out; order follows `specs`.
+ */
+export async function probeTools(
+  specs: readonly ToolSpec[],
+  ctx: ToolProbeContext,
+  concurrency = 8,
+): Promise<ProbedTool[]> {
+  const results: Array<ProbedTool | undefined> = new Array(specs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < specs.length) {
+      const i = next++;
+      results[i] = await probeTool(specs[i] as ToolSpec, ctx);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, specs.length)) }, worker));
   return results.filter((tool): tool is ProbedTool => tool !== undefined);
 }
