@@ -22,6 +22,10 @@ const startEnv = {
   HUB_PORT: '0',
   NODE_AGENT_PORT: '0',
   SSH_AGENT_PORT: '0',
+  // Nothing listens there: the worker starts, then keeps redialling with backoff.
+  ORCHESTRATOR_WS_URL: 'ws://127.0.0.1:9/ws/worker',
+  WORKER_TOKEN: 'bwt_test',
+  DOCKER_HOST: 'unix:///nonexistent/engine.sock',
 };
 
 describe.each(Object.keys(apps) as (keyof typeof apps)[])('app shell %s', (name) => {
@@ -69,6 +73,14 @@ describe('cli', () => {
     const r = start('cli', ['frobnicate']);
     expect((await r.exited).code).toBe(2);
     expect(r.stderr()).toContain("unknown command 'frobnicate'");
+  });
+});
+
+describe('worker start-up', () => {
+  it('exits 1 saying how to give an orchestrator URL when none is configured', async () => {
+    const r = start('worker', [], { DATA_DIR: '/tmp/bosun-shell-test', HOME: '/tmp/bosun-shell-test/home', ORCHESTRATOR_WS_URL: '' });
+    expect((await r.exited).code).toBe(1);
+    expect(r.stderr()).toContain('no orchestrator URL: set ORCHESTRATOR_WS_URL');
   });
 });
 

@@ -87,6 +87,7 @@ function openTerminal(workerId, tenant, containerId, title) {
       if (typeof ev.data !== 'string') {
         const bytes = new Uint8Array(ev.data);
         term.write(bytes);
+        window.bosunTap?.(state.offset, bytes); // test hook: sees every byte once, with its offset
         state.offset += bytes.byteLength;
         state.bytes += bytes.byteLength;
         return;

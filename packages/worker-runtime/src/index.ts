@@ -7,3 +7,4 @@ export * from './lib/container-setup.js';
 export * from './lib/terminal-bridge.js';
 export * from './lib/worker-runtime.js';
 export * from './lib/start-worker.js';
+export * from './lib/worker-config.js';

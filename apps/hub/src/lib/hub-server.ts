@@ -123,7 +123,9 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
   await app.register(fastifyWebsocket, {
     options: {
-      maxPayload: o.maxMessageBytes ?? 4 * 1024 * 1024,
+      // Past the parser's limit, so an oversize message gets a typed too_large reply
+      // instead of ws closing the connection; past this one, ws closes (1009).
+      maxPayload: 4 * (o.maxMessageBytes ?? 4 * 1024 * 1024),
       handleProtocols: (protocols: Set<string>) => (protocols.has('bosun.v1') ? 'bosun.v1' : false),
     },
   });
