@@ -155,6 +155,9 @@ export class ProcessDriver implements ContainerDriver {
   private readonly jobs = new Map<string, LiveJob>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly emitter = new EventEmitter();
+  /** States this instance read or wrote; the file stays the truth across restarts. */
+  private readonly cache = new Map<string, State>();
+  private readonly realDirs = new Map<string, string>();
 
   /** @param opts - see {@link ProcessDriverOptions}; `root` is created when missing. */
   constructor(private readonly opts: ProcessDriverOptions) {
@@ -191,9 +194,18 @@ export class ProcessDriver implements ContainerDriver {
     return join(this.opts.root, id);
   }
 
+  /**
+   * The container's state: from this instance's cache, else from its file. One driver
+   * instance owns a root at a time (a restarted agent reads the files afresh).
+   * Callers get a copy, so a half-done change never leaks into the cache.
+   */
   private async readState(id: string): Promise<State | undefined> {
+    const hit = this.cache.get(id);
+    if (hit) return structuredClone(hit);
     try {
-      return JSON.parse(await readFile(join(this.dir(id), 'state.json'), 'utf8')) as State;
+      const s = JSON.parse(await readFile(join(this.dir(id), 'state.json'), 'utf8')) as State;
+      this.cache.set(id, s);
+      return structuredClone(s);
     } catch {
       return undefined;
     }
@@ -204,6 +216,7 @@ export class ProcessDriver implements ContainerDriver {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
     await rename(tmp, file);
+    this.cache.set(s.id, structuredClone(s));
   }
 
   /** Runs `fn` for one container at a time, so exit handlers and calls never interleave their writes. */
@@ -330,7 +343,10 @@ export class ProcessDriver implements ContainerDriver {
     const dir = this.dir(s.id);
     const abs = sessionPath(dir, p ?? s.workingDir);
     await mkdir(abs, { recursive: true });
-    assertInside(await realpath(dir), await realpath(abs));
+    let real = this.realDirs.get(s.id);
+    if (!real) this.realDirs.set(s.id, (real = await realpath(dir)));
+    // realpath every time: a process may have swapped a directory for a symlink since.
+    assertInside(real, await realpath(abs));
     return abs;
   }
 
@@ -473,6 +489,8 @@ export class ProcessDriver implements ContainerDriver {
       for (const [jid, j] of this.jobs) if (j.containerId === s.id) this.jobs.delete(jid);
       this.mains.delete(s.id);
       await rm(this.dir(s.id), { recursive: true, force: true });
+      this.cache.delete(s.id);
+      this.realDirs.delete(s.id);
       this.emit('destroy', s);
     });
   }
