@@ -36,12 +36,21 @@ export class WorkerTokenStore {
 
   /** Creates a worker record and returns its token; the token is shown once and never again. */
   async issue(name: string): Promise<{ workerId: string; token: string }> {
-    const workerId = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
-    const secret = randomBytes(32).toString('base64url');
-    await this.store.update((d) => {
-      d.workers[workerId] = { workerId, name, tokenHash: hash(secret), createdAt: new Date().toISOString() };
+    return (await this.issueMany([name]))[0];
+  }
+
+  /** Creates many worker records with one write (fleet enrolment, load tests). */
+  async issueMany(names: readonly string[]): Promise<{ workerId: string; token: string }[]> {
+    const now = new Date().toISOString();
+    const issued = names.map((name) => {
+      const workerId = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+      const secret = randomBytes(32).toString('base64url');
+      return { name, workerId, secret, token: `bwt_${workerId}_${secret}` };
     });
-    return { workerId, token: `bwt_${workerId}_${secret}` };
+    await this.store.update((d) => {
+      for (const i of issued) d.workers[i.workerId] = { workerId: i.workerId, name: i.name, tokenHash: hash(i.secret), createdAt: now };
+    });
+    return issued.map(({ workerId, token }) => ({ workerId, token }));
   }
 
   /** The worker a token belongs to, or undefined for a wrong, malformed or revoked token. */
