@@ -7,6 +7,7 @@ export * from './lib/demux.js';
 export * from './lib/deadline.js';
 export * from './lib/logger.js';
 export * from './lib/engine/engine-driver.js';
+export * from './lib/engine/progress.js';
 export * from './lib/process/process-driver.js';
 export * from './lib/process/paths.js';
 export * from './lib/create-driver.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AsyncQueue, withDeadline } from './deadline.js';
-import { baseImages, followProgress } from './engine/engine-driver.js';
+import { baseImages, followProgress } from './engine/progress.js';
 import { toDriverError } from './engine/engine-errors.js';
 import { DriverError, isDriverError } from './errors.js';
 

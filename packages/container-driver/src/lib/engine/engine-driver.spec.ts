@@ -38,6 +38,16 @@ describe.skipIf(noEngine)(noEngine ? 'EngineDriver (skipped: BOSUN_NO_ENGINE=1)'
       expect(out).toContain('27 91');
     });
 
+    it('removes a container together with its anonymous volumes', async () => {
+      const c = await d.create({ tenant, workspace: 'w', image: 'localhost/bosun-test:busybox', cmd: ['true'], mounts: [{ type: 'volume', target: '/anon' }] });
+      const raw = await d.docker.getContainer(c.id).inspect();
+      const volume = raw.Mounts.find((m) => m.Destination === '/anon')?.Name as string;
+      expect(volume).toBeTruthy();
+      await d.docker.getVolume(volume).inspect();
+      await d.remove({ tenant, id: c.id });
+      await expect(d.docker.getVolume(volume).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    });
+
     it('reports a pull failure that only appears in the progress stream as image_not_found', async () => {
       await expectCode(d.pullImage('localhost:1/bosun-nowhere:1', { timeoutMs: 15_000 }), 'image_not_found');
     });

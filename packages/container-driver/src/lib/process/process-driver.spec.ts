@@ -58,6 +58,8 @@ describe('ProcessDriver', () => {
     const ref = { tenant, id: c.id };
     await d.start(ref);
     await expectCode(d.exec(ref, { cmd: ['pwd'], workingDir: '/work/../../..' }), 'invalid_argument');
+    await d.exec(ref, { cmd: ['ln', '-s', '/etc', 'escape'] });
+    await expectCode(d.exec(ref, { cmd: ['pwd'], workingDir: '/work/escape' }), 'invalid_argument');
     const r = await d.exec(ref, { cmd: ['pwd'], workingDir: '/output' });
     expect(r.stdout.toString().trim()).toBe(join(root, c.id, 'output'));
     expect((await readdir(join(root, c.id))).sort()).toEqual(['logs', 'output', 'state.json', 'work']);

@@ -342,11 +342,15 @@ export class ProcessDriver implements ContainerDriver {
   private async cwd(s: State, p: string | undefined): Promise<string> {
     const dir = this.dir(s.id);
     const abs = sessionPath(dir, p ?? s.workingDir);
-    await mkdir(abs, { recursive: true });
     let real = this.realDirs.get(s.id);
     if (!real) this.realDirs.set(s.id, (real = await realpath(dir)));
     // realpath every time: a process may have swapped a directory for a symlink since.
-    assertInside(real, await realpath(abs));
+    // Like an engine's WorkingDir, a missing directory is created.
+    const resolved = await realpath(abs).catch(async () => {
+      await mkdir(abs, { recursive: true });
+      return realpath(abs);
+    });
+    assertInside(real, resolved);
     return abs;
   }
 
