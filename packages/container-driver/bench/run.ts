@@ -9,7 +9,7 @@
 /* eslint-disable no-console, no-restricted-properties -- a script run by people: it prints and reads its environment */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EngineDriver, ProcessDriver } from '../src/index.js';
@@ -125,7 +125,8 @@ if (process.env.BOSUN_NO_ENGINE === '1') console.error('engine rows skipped: BOS
 else rows.push(...(await engineRows()));
 rows.push(await processRow());
 
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}\n`);
+const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`\n${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}, load average ${load}\n`);
 console.log('| case | driver (median ms) | baseline | baseline (median ms) | ratio | goal | met | n |');
 console.log('| --- | ---: | --- | ---: | ---: | ---: | --- | ---: |');
 for (const r of rows) {
