@@ -156,7 +156,7 @@ export function describeConformance(
       it('runs a background command, captures its output so far, and kills it', async () => {
         const job = await d.execBackground(ref, { cmd: ['sh', '-c', 'echo started; sleep 30'] });
         let cap = await d.capture(ref, job.id);
-        for (let i = 0; i < 100 && !cap.stdout.toString().includes('started'); i++) {
+        for (let i = 0; i < 250 && !cap.stdout.toString().includes('started'); i++) {
           await new Promise((r) => setTimeout(r, 20));
           cap = await d.capture(ref, job.id);
         }
@@ -164,7 +164,7 @@ export function describeConformance(
         expect(cap.running).toBe(true);
         await expectCode(d.capture({ tenant: other, id: ref.id }, job.id), 'not_found');
         await d.kill(ref, job.id, 'SIGKILL');
-        for (let i = 0; i < 100 && cap.running; i++) {
+        for (let i = 0; i < 250 && cap.running; i++) {
           await new Promise((r) => setTimeout(r, 20));
           cap = await d.capture(ref, job.id);
         }

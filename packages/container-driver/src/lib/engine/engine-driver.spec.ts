@@ -3,6 +3,7 @@ import { describeConformance, expectCode } from '../../conformance/conformance.t
 import { EngineDriver, resizeExec } from './engine-driver.js';
 
 const noEngine = process.env.BOSUN_NO_ENGINE === '1';
+if (noEngine) console.warn('[container-driver] engine tests skipped: BOSUN_NO_ENGINE=1 (no container engine)');
 const env = { ...process.env };
 const connect = () => EngineDriver.connect({ env, pingTimeoutMs: 5000 });
 
@@ -23,7 +24,7 @@ describe.skipIf(noEngine)(noEngine ? 'EngineDriver (skipped: BOSUN_NO_ENGINE=1)'
     it('treats exec resize answering 201 as success', async () => {
       const c = await d.create({ tenant, workspace: 'w', image: 'localhost/bosun-test:busybox', cmd: ['sleep', '600'] });
       await d.start({ tenant, id: c.id });
-      const ex = await d.docker.getContainer(c.id).exec({ Cmd: ['sh', '-c', 'sleep 1; stty size'], AttachStdin: true, AttachStdout: true, Tty: true });
+      const ex = await d.docker.getContainer(c.id).exec({ Cmd: ['sh', '-c', 'read l; stty size'], AttachStdin: true, AttachStdout: true, Tty: true });
       const stream = await ex.start({ hijack: true, stdin: true, Tty: true });
       let out = '';
       stream.on('data', (b: Buffer) => (out += b.toString()));
@@ -34,6 +35,8 @@ describe.skipIf(noEngine)(noEngine ? 'EngineDriver (skipped: BOSUN_NO_ENGINE=1)'
       );
       expect([201, 'ok']).toContain(raw);
       await expect(resizeExec(ex, 91, 27)).resolves.toBeUndefined();
+      // The command reads the size only after both resizes: no race with a slow engine.
+      stream.write('go\n');
       await new Promise((r) => stream.on('end', r));
       expect(out).toContain('27 91');
     });

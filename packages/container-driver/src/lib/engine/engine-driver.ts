@@ -14,12 +14,8 @@
  * - build rejects a query key sent without a value (400 "unexpected").
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
-import tar from 'tar-fs';
 import { DriverError } from '../errors.js';
 import { AsyncQueue, withDeadline } from '../deadline.js';
 import { Demuxer, demuxAll } from '../demux.js';
@@ -52,8 +48,10 @@ import type {
   TtySession,
   VolumeInfo,
 } from '../types.js';
+import { engineEvents } from './engine-events.js';
 import { toDriverError } from './engine-errors.js';
-import { baseImages, followProgress } from './progress.js';
+import { EngineImages } from './engine-images.js';
+import { EngineVolumes } from './engine-volumes.js';
 
 /** Options of {@link EngineDriver.connect}. */
 export interface EngineDriverOptions {
@@ -154,6 +152,8 @@ export class EngineDriver implements ContainerDriver {
   private readonly jobs = new Map<string, BgJob>();
   private readonly log: Logger;
   private readonly wrap: boolean;
+  private readonly images: EngineImages;
+  private readonly volumes: EngineVolumes;
 
   /** Prefer {@link EngineDriver.connect}; this takes an already pinged engine. */
   constructor(
@@ -165,6 +165,8 @@ export class EngineDriver implements ContainerDriver {
   ) {
     this.log = opts.logger ?? silentLogger;
     this.wrap = opts.execWrapper ?? true;
+    this.images = new EngineImages(docker);
+    this.volumes = new EngineVolumes(docker);
   }
 
   /** Finds the engine, pings it within `pingTimeoutMs`, and returns a driver; `engine_unavailable` when none answers. */
@@ -263,7 +265,7 @@ export class EngineDriver implements ContainerDriver {
         if (m.source !== undefined) {
           assertName(m.source, 'volume');
           source = engineName(spec.tenant, m.source);
-          await this.ownedVolume(spec.tenant, m.source);
+          await this.volumes.ownedVolume(spec.tenant, m.source);
         }
         mounts.push({ Type: 'volume', Source: source ?? '', Target: m.target, ReadOnly: !!m.readOnly });
       } else if (m.type === 'bind') {
@@ -697,104 +699,22 @@ export class EngineDriver implements ContainerDriver {
     return q;
   }
 
-  // ---- images ----------------------------------------------------------------------
+  // ---- images, volumes, events (engine-wide or tenant-scoped by name; see their files) ----
 
   async listImages(): Promise<ImageInfo[]> {
-    try {
-      const rows = await this.docker.listImages({ abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
-      return rows.map((r) => ({
-        id: r.Id,
-        tags: (r.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
-        sizeBytes: r.Size,
-        createdAt: new Date(r.Created * 1000).toISOString(),
-        labels: r.Labels ?? {},
-      }));
-    } catch (err) {
-      throw toDriverError(err, 'image list');
-    }
+    return this.images.listImages();
   }
 
   async imageExists(image: string): Promise<boolean> {
-    if (typeof image !== 'string' || !image) return false;
-    try {
-      await this.docker.getImage(image).inspect({ abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) } as Docker.ImageInspectOptions);
-      return true;
-    } catch (err) {
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code === 404 || code === 400) return false;
-      throw toDriverError(err, `image ${image}`, { image });
-    }
-  }
-
-  private async imageInfo(image: string): Promise<ImageInfo> {
-    try {
-      const i = await this.docker.getImage(image).inspect();
-      return {
-        id: i.Id,
-        tags: i.RepoTags ?? [],
-        sizeBytes: i.Size,
-        createdAt: new Date(i.Created).toISOString(),
-        labels: i.Config?.Labels ?? {},
-      };
-    } catch (err) {
-      throw toDriverError(err, `image ${image}`, { image });
-    }
+    return this.images.imageExists(image);
   }
 
   async removeImage(image: string, opts: { force?: boolean } = {}): Promise<void> {
-    try {
-      await this.docker.getImage(image).remove({ force: !!opts.force, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
-    } catch (err) {
-      const e = toDriverError(err, `image ${image}`, { image });
-      throw e.code === 'not_found' ? DriverError.imageNotFound(image, err) : e;
-    }
+    return this.images.removeImage(image, opts);
   }
 
   async buildImage(spec: BuildSpec): Promise<ImageInfo> {
-    if (typeof spec.tag !== 'string' || !/^[a-z0-9][a-z0-9_.\-/:]{0,254}$/.test(spec.tag)) {
-      throw DriverError.invalidArgument(`image tag ${JSON.stringify(spec.tag)} is malformed`);
-    }
-    if (spec.tenant !== undefined) assertTenant(spec.tenant);
-    const labels = spec.tenant !== undefined ? buildLabels({ tenant: spec.tenant }, spec.labels) : { ...spec.labels };
-    const context: NodeJS.ReadableStream =
-      typeof spec.context === 'string'
-        ? tar.pack(spec.context)
-        : Buffer.isBuffer(spec.context)
-          ? Readable.from([spec.context])
-          : spec.context;
-    if (typeof spec.context === 'string') {
-      // Fail fast: with no registry, Podman spends seconds retrying a pull of a missing base image.
-      for (const base of baseImages(await readFile(join(spec.context, spec.dockerfile ?? 'Dockerfile'), 'utf8').catch(() => ''))) {
-        if (!(await this.imageExists(base))) throw DriverError.imageNotFound(base);
-      }
-    }
-    const timeoutMs = spec.timeoutMs ?? 600_000;
-    await withDeadline(`build ${spec.tag}`, timeoutMs, async (abortSignal) => {
-      let stream: NodeJS.ReadableStream;
-      try {
-        // Podman answers 400 to a query key without a value: only send what is set.
-        const query: Record<string, unknown> = { t: spec.tag, dockerfile: spec.dockerfile ?? 'Dockerfile', abortSignal };
-        if (Object.keys(labels).length) query.labels = labels;
-        if (spec.buildArgs) query.buildargs = spec.buildArgs;
-        stream = await this.docker.buildImage(context, query as Docker.ImageBuildOptions);
-      } catch (err) {
-        throw toDriverError(err, `build ${spec.tag}`);
-      }
-      abortSignal.addEventListener('abort', () => (stream as unknown as Duplex).destroy?.());
-      try {
-        await followProgress(stream, (obj) => {
-          const line = String(obj.stream ?? obj.status ?? obj.error ?? '').replace(/\n$/, '');
-          if (line) spec.onProgress?.(line);
-        });
-      } catch (err) {
-        const msg = (err as Error).message;
-        if (/(image|manifest).*(not known|not found|unknown)|pull access denied|no such image|initializing source|trying to pull|container registry/i.test(msg)) {
-          throw new DriverError('image_not_found', `build ${spec.tag}: ${msg}`, err);
-        }
-        throw new DriverError('invalid_argument', `build ${spec.tag} failed: ${msg}`, err);
-      }
-    });
-    return this.imageInfo(spec.tag);
+    return this.images.buildImage(spec);
   }
 
   /**
@@ -803,131 +723,23 @@ export class EngineDriver implements ContainerDriver {
    * that line becomes `image_not_found`. Default deadline 300 000 ms.
    */
   async pullImage(image: string, opts: DeadlineOptions & { onProgress?: (line: string) => void } = {}): Promise<void> {
-    await withDeadline(`pull ${image}`, opts.timeoutMs ?? 300_000, async (abortSignal) => {
-      let stream: NodeJS.ReadableStream;
-      try {
-        stream = await this.docker.pull(image, { abortSignal });
-      } catch (err) {
-        const e = toDriverError(err, `image ${image}`, { image });
-        throw e.code === 'not_found' || e.code === 'engine_unavailable' ? DriverError.imageNotFound(image, err) : e;
-      }
-      try {
-        await followProgress(stream, (o) => opts.onProgress?.(String(o.status ?? o.stream ?? o.error ?? '')));
-      } catch (err) {
-        throw DriverError.imageNotFound(image, err);
-      }
-    });
-  }
-
-  // ---- volumes ---------------------------------------------------------------------
-
-  private async ownedVolume(tenant: string, name: string): Promise<Docker.VolumeInspectInfo> {
-    try {
-      const v = await this.docker.getVolume(engineName(tenant, name)).inspect();
-      if (!ownedBy(v.Labels, tenant)) throw DriverError.notFound(`volume ${name}`);
-      return v;
-    } catch (err) {
-      throw toDriverError(err, `volume ${name}`);
-    }
-  }
-
-  private toVolume(v: { Labels?: Record<string, string> | null }): VolumeInfo {
-    const labels = v.Labels ?? {};
-    return { name: labels[LABELS.name] ?? '', tenant: labels[LABELS.tenant] ?? '', labels };
+    return this.images.pullImage(image, opts);
   }
 
   async createVolume(tenant: string, name: string, labels?: Record<string, string>): Promise<VolumeInfo> {
-    assertTenant(tenant);
-    assertName(name, 'volume');
-    const all = buildLabels({ tenant, name }, labels);
-    try {
-      const existing = await this.docker.getVolume(engineName(tenant, name)).inspect();
-      if (ownedBy(existing.Labels, tenant)) return this.toVolume(existing);
-      throw DriverError.conflict(`volume ${name} exists and is not managed by bosun`);
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw toDriverError(err, `volume ${name}`);
-    }
-    try {
-      const v = (await this.docker.createVolume({ Name: engineName(tenant, name), Labels: all })) as unknown as {
-        Labels?: Record<string, string>;
-      };
-      return this.toVolume({ Labels: v.Labels ?? all });
-    } catch (err) {
-      throw toDriverError(err, `volume ${name}`);
-    }
+    return this.volumes.createVolume(tenant, name, labels);
   }
 
   async listVolumes(tenant: string): Promise<VolumeInfo[]> {
-    assertTenant(tenant);
-    try {
-      const r = await this.docker.listVolumes({ filters: labelFilter({ tenant }) });
-      return (r.Volumes ?? []).filter((v) => ownedBy(v.Labels, tenant)).map((v) => this.toVolume(v));
-    } catch (err) {
-      throw toDriverError(err, 'volume list');
-    }
+    return this.volumes.listVolumes(tenant);
   }
 
   async removeVolume(tenant: string, name: string): Promise<void> {
-    assertTenant(tenant);
-    assertName(name, 'volume');
-    await this.ownedVolume(tenant, name);
-    try {
-      await this.docker.getVolume(engineName(tenant, name)).remove();
-    } catch (err) {
-      throw toDriverError(err, `volume ${name}`);
-    }
+    return this.volumes.removeVolume(tenant, name);
   }
 
-  // ---- events ----------------------------------------------------------------------
-
   events(opts: { signal?: AbortSignal } = {}): AsyncIterable<DriverEvent> {
-    let stream: Duplex | undefined;
-    const q = new AsyncQueue<DriverEvent>(() => stream?.destroy());
-    void (async () => {
-      try {
-        stream = (await this.docker.getEvents({ filters: labelFilter({}) })) as unknown as Duplex;
-        opts.signal?.addEventListener('abort', () => {
-          stream?.destroy();
-          q.end();
-        });
-        if (opts.signal?.aborted) stream.destroy();
-        let rest = '';
-        stream.on('data', (d: Buffer) => {
-          rest += d.toString();
-          const lines = rest.split('\n');
-          rest = lines.pop() ?? '';
-          for (const line of lines) {
-            if (!line.trim()) continue;
-            try {
-              const e = JSON.parse(line) as {
-                Type?: string;
-                Action?: string;
-                status?: string;
-                id?: string;
-                Actor?: { ID?: string; Attributes?: Record<string, string> };
-                time?: number;
-                timeNano?: number;
-              };
-              q.push({
-                type: e.Type ?? 'container',
-                action: e.Action ?? e.status ?? '',
-                id: e.Actor?.ID ?? e.id ?? '',
-                tenant: e.Actor?.Attributes?.[LABELS.tenant],
-                time: e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? 0) * 1000,
-              });
-            } catch {
-              this.log.debug({ line }, 'unreadable event line');
-            }
-          }
-        });
-        stream.on('end', () => q.end());
-        stream.on('close', () => q.end());
-        stream.on('error', (e) => q.end(opts.signal?.aborted ? undefined : toDriverError(e, 'events')));
-      } catch (e) {
-        q.end(toDriverError(e, 'events'));
-      }
-    })();
-    return q;
+    return engineEvents(this.docker, this.log, opts);
   }
 
   async close(): Promise<void> {
@@ -948,9 +760,4 @@ export async function resizeExec(ex: Docker.Exec, cols: number, rows: number): P
     if ((err as { statusCode?: number }).statusCode === 201) return;
     throw toDriverError(err, `exec ${ex.id} resize`);
   }
-}
-
-/** Unique id fragment for names (exported for tests and tools). */
-export function uniqueSuffix(): string {
-  return randomUUID().slice(0, 8);
 }

@@ -371,9 +371,14 @@ export class ProcessDriver implements ContainerDriver {
     return spawn(file, argv, { cwd, env, detached: true, stdio });
   }
 
-  async start(ref: ContainerRef, _opts: DeadlineOptions = {}): Promise<void> {
+  async start(ref: ContainerRef, opts: DeadlineOptions = {}): Promise<void> {
     const found = await this.resolve(ref);
-    await this.serial(found.id, async () => {
+    await withDeadline('start', opts.timeoutMs ?? 30_000, () => this.startLocked(found.id));
+  }
+
+  private startLocked(id: string): Promise<void> {
+    const found = { id };
+    return this.serial(found.id, async () => {
       const s = (await this.readState(found.id)) as State;
       if ((await this.liveStatus(s)) === 'running') return;
       if (!s.cmd) {
