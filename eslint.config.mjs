@@ -2,6 +2,23 @@
 // Layers: apps → features → drivers → protocol → util (an arrow means "may import").
 import nx from '@nx/eslint-plugin';
 
+/** Rules only libraries (packages/*) follow: they take config and a logger in options. */
+export const libraryRules = [
+  {
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.test-util.ts', '**/bin/**', 'bench/**'],
+    rules: {
+      // Libraries take a logger; only apps and tools write to the console.
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Libraries never read process.env: take the value in options.' },
+        { object: 'process', property: 'argv', message: 'Libraries never read process.argv: apps parse their flags.' },
+      ],
+    },
+  },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -29,19 +46,6 @@ export default [
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-    },
-  },
-  {
-    files: ['packages/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/bin/**'],
-    rules: {
-      // Libraries take a logger; only apps and tools write to the console.
-      'no-console': 'error',
-      'no-restricted-properties': [
-        'error',
-        { object: 'process', property: 'env', message: 'Libraries never read process.env: take the value in options.' },
-        { object: 'process', property: 'argv', message: 'Libraries never read process.argv: apps parse their flags.' },
-      ],
     },
   },
 ];

@@ -71,10 +71,18 @@ import { bosunVitest } from '../../vitest.preset.js';
 
 export default defineConfig(bosunVitest(import.meta.dirname));
 TS
+if [ "$kind" = packages ]; then
+cat > "$dir/eslint.config.mjs" <<JS
+import base, { libraryRules } from '../../eslint.config.mjs';
+
+export default [...base, ...libraryRules];
+JS
+else
 cat > "$dir/eslint.config.mjs" <<JS
 import base from '../../eslint.config.mjs';
 
 export default [...base];
 JS
+fi
 [ -f "$dir/src/$entry.ts" ] || echo "export {};" > "$dir/src/$entry.ts"
 echo "created $dir"

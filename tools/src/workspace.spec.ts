@@ -57,6 +57,23 @@ describe('workspace', () => {
   }, 60_000);
 });
 
+describe('library lint rules', () => {
+  it('fails lint when a library reads process.env', async () => {
+    const probe = join(root, 'packages/config/src/env-probe.ts');
+    writeFileSync(probe, 'export const home = process.env.HOME;\n');
+    try {
+      const result = await run('npx', ['eslint', '--no-cache', 'src/env-probe.ts'], { cwd: join(root, 'packages/config') }).then(
+        () => ({ code: 0, stdout: '' }),
+        (e: { code: number; stdout: string }) => e,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('Libraries never read process.env');
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  }, 60_000);
+});
+
 describe('summarise', () => {
   it('adds up passed, failed and skipped over every report', () => {
     const dir = join(root, 'tmp/summarise-test');
