@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { candidateSockets, ensureEngine, socketPathOf, TEST_IMAGE } from './engine.js';
+import { candidateSockets, ensureDebianPackages, ensureEngine, socketPathOf, TEST_IMAGE } from './engine.js';
 
 const quiet = () => undefined;
 
@@ -9,6 +9,12 @@ describe('engine tools', () => {
   it('tries DOCKER_HOST first, then the well-known sockets, without duplicates', () => {
     const list = candidateSockets({ DOCKER_HOST: 'unix:///run/podman/podman.sock', XDG_RUNTIME_DIR: '/run/user/1000' }, '/tmp/x');
     expect(list).toEqual(['/run/podman/podman.sock', '/var/run/docker.sock', '/run/user/1000/podman/podman.sock', '/tmp/x/podman.sock']);
+  });
+
+  it('installs nothing when the Debian packages are already there', async () => {
+    const logged: string[] = [];
+    expect(await ensureDebianPackages(['tmux', 'podman'], (l) => logged.push(l))).toEqual([]);
+    expect(logged).toEqual([]);
   });
 
   it('reads socket paths out of unix URLs and ignores tcp ones', () => {

@@ -108,14 +108,32 @@ async function which(cmd: string): Promise<string | undefined> {
   }
 }
 
-async function installPodman(log: (l: string) => void): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error('podman is not installed and this is not root: install podman, runc and busybox-static, or set DOCKER_HOST');
+/**
+ * Installs the Debian packages in `names` that are missing (when root; otherwise says
+ * which to install). Returns the ones it installed.
+ */
+export async function ensureDebianPackages(names: readonly string[], log: (l: string) => void): Promise<string[]> {
+  const missing: string[] = [];
+  for (const name of names) {
+    try {
+      await run('dpkg-query', ['-W', '-f=${Status}', name]).then(({ stdout }) => {
+        if (!stdout.includes('install ok installed')) missing.push(name);
+      });
+    } catch {
+      missing.push(name);
+    }
   }
-  log('installing podman, runc and busybox-static from Debian…');
+  if (missing.length === 0) return [];
+  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages (install them as root): ${missing.join(' ')}`);
+  log(`installing ${missing.join(', ')} from Debian…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-qq'], { env, maxBuffer: 64 << 20 });
-  await run('apt-get', ['install', '-y', '-qq', 'podman', 'runc', 'busybox-static'], { env, maxBuffer: 64 << 20 });
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, maxBuffer: 64 << 20 });
+  return missing;
+}
+
+async function installPodman(log: (l: string) => void): Promise<void> {
+  await ensureDebianPackages(['podman', 'runc', 'busybox-static'], log);
 }
 
 async function startPodman(stateDir: string, log: (l: string) => void, timeoutMs: number): Promise<string> {

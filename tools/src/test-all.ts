@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureEngine } from './engine.js';
+import { ensureDebianPackages, ensureEngine } from './engine.js';
 import { summarise } from './summarise.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -20,6 +20,13 @@ const reports = join(root, 'reports/vitest');
 async function main(): Promise<number> {
   rmSync(reports, { recursive: true, force: true });
   const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
+  try {
+    // What the suites drive for real besides the engine: tmux (PTY manager's tmux backend),
+    // OpenSSH's client, Chromium (the browser terminal), git.
+    await ensureDebianPackages(['tmux', 'openssh-client', 'chromium', 'git'], (l) => process.stderr.write(`[test] ${l}\n`));
+  } catch (err) {
+    process.stderr.write(`[test] ${(err as Error).message}\n`);
+  }
   try {
     const engine = await ensureEngine();
     env.DOCKER_HOST = engine.dockerHost;
