@@ -4,7 +4,7 @@ import { TerminalRelay, type TerminalClient } from './terminal-relay.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 /** A registry stand-in that records terminal.open requests and answers them. */
-function fakeRegistry(online = true) {
+function fakeRegistry(online = true, streamEnd = Infinity) {
   const opens: { terminalId?: string; fromOffset?: number }[] = [];
   const registry = {
     relay: undefined,
@@ -12,7 +12,7 @@ function fakeRegistry(online = true) {
     nextId: () => `r${opens.length}`,
     request: async (_w: string, cmd: { type: string; terminalId?: string; fromOffset?: number; id: string }) => {
       opens.push({ terminalId: cmd.terminalId, fromOffset: cmd.fromOffset });
-      return { v: 1, type: 'terminal.open.result', id: cmd.id, terminalId: cmd.terminalId, offset: cmd.fromOffset };
+      return { v: 1, type: 'terminal.open.result', id: cmd.id, terminalId: cmd.terminalId, offset: Math.min(cmd.fromOffset ?? 0, streamEnd) };
     },
   };
   return { registry: registry as unknown as WorkerRegistry, opens };
@@ -77,5 +77,16 @@ describe('TerminalRelay', () => {
     await new Promise((r) => setImmediate(r));
     expect(opens).toEqual([{ terminalId: 't1', fromOffset: 10 }]);
     expect(a.control.at(-1)).toMatchObject({ type: 'attached', offset: 10 });
+  });
+
+  it("moves clients to the new stream when the worker's offsets began again (re-adopted terminal)", async () => {
+    const { registry } = fakeRegistry(true, 100);
+    const relay = new TerminalRelay(registry, silent);
+    const a = client(5000);
+    await relay.join('w', 'tenant', 't1', a.c);
+    expect(a.control).toContainEqual({ type: 'resync', offset: 100 });
+    expect(a.c.pos).toBe(100);
+    relay.onOutput('w', 't1', 100, buf(100, 110));
+    expect(a.bytes).toEqual([...buf(100, 110)]);
   });
 });

@@ -85,6 +85,14 @@ export class TerminalRelay {
         for (const c of f.clients) c.sendControl({ type: 'error', code: reply.code, message: reply.message });
         return;
       }
+      if (reply.type === 'terminal.open.result' && reply.offset < fromOffset) {
+        // The worker's stream is shorter than what clients saw: the terminal was re-adopted
+        // after a worker restart (tmux) and its offsets began again. Move clients to the new stream.
+        for (const c of f.clients) {
+          c.sendControl({ type: 'resync', offset: reply.offset });
+          c.pos = reply.offset;
+        }
+      }
       for (const c of f.clients) c.sendControl({ type: 'attached', terminalId: f.terminalId, offset: c.pos });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, terminalId: f.terminalId }, 'terminal attach failed');

@@ -19,6 +19,7 @@ export interface WorkerSettings {
   mode: 'byom' | 'fleet';
   dataDir: string;
   dockerHost?: string;
+  podmanPath?: string;
   securityFloor: SecurityProfile;
   heartbeatIntervalMs: number;
   /** Run host terminals in tmux so they outlive the worker (default false). */
@@ -60,14 +61,27 @@ export async function startWorker(s: WorkerSettings, env: Record<string, string 
   logger.info({ driver: kind, reason }, 'container driver ready');
   const manager = new PtyManager({
     logger,
-    baseEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: env.HOME ?? '/root', LANG: env.LANG ?? 'C.UTF-8' },
+    baseEnv: {
+      PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: env.HOME ?? '/root',
+      LANG: env.LANG ?? 'C.UTF-8',
+      // The Podman CLI in tmux-backed container terminals must see the engine's config.
+      ...(env.CONTAINERS_CONF ? { CONTAINERS_CONF: env.CONTAINERS_CONF } : {}),
+    },
     ...(s.tmux ? { tmux: { socketPath: join(s.dataDir, 'tmux.sock') } } : {}),
   });
   if (s.tmux) {
     const found = await manager.rediscover();
     logger.info({ terminals: found.length }, 'rediscovered tmux terminals');
   }
-  const terminals = new TerminalBridge({ manager, driver, logger, allowHostShell: kind === 'process' });
+  const engineIsPodman = kind === 'engine' && /podman/i.test((await driver.capabilities()).engine);
+  const terminals = new TerminalBridge({
+    manager,
+    driver,
+    logger,
+    allowHostShell: kind === 'process',
+    ...(s.tmux && engineIsPodman ? { tmuxPodmanPath: s.podmanPath ?? 'podman' } : {}),
+  });
   const handler = new CommandHandler({ driver, terminals, securityFloor: s.securityFloor, allowedRoots: s.allowedRoots ?? [], logger });
   const probe = new CapabilityProbe({
     name: s.workerName ?? hostname(),

@@ -41,6 +41,12 @@ export interface TerminalBridgeOptions {
   logger: Logger;
   /** Allow terminals on the worker host itself (no `containerId`) (default false). */
   allowHostShell?: boolean;
+  /**
+   * Run container terminals as `<podman> exec -it` inside the manager's tmux, so they
+   * survive a worker restart (default: off; terminals run on the driver's TTY exec).
+   * Needs the PTY manager's tmux backend and the Podman CLI on the same storage.
+   */
+  tmuxPodmanPath?: string;
 }
 
 /**
@@ -127,18 +133,32 @@ export class TerminalBridge implements TerminalCommands {
         throw new CommandError('forbidden', 'host terminals are disabled on this worker: give a containerId');
       }
       const ref: ContainerRef | undefined = cmd.containerId ? { tenant: cmd.tenant, id: cmd.containerId } : undefined;
-      if (ref) await this.o.driver.inspect(ref); // not_found (tenant-scoped) before anything is spawned
+      // not_found (tenant-scoped) before anything is spawned
+      const engineId = ref ? (await this.o.driver.inspect(ref)).id : undefined;
       const [command, ...args] = cmd.cmd ?? ['/bin/sh'];
-      session = await this.o.manager.create({
+      const common = {
         id: `t${randomBytes(8).toString('hex')}`,
         name: encodeName({ tenant: cmd.tenant, containerId: cmd.containerId }, cmd.name),
-        command,
-        args,
         cols: cmd.cols,
         rows: cmd.rows,
-        ...(cmd.env ? { env: cmd.env } : {}),
-        ...(ref ? { spawn: this.containerSpawn(ref, cmd.env, cmd.workingDir), tmux: false } : cmd.workingDir ? { cwd: cmd.workingDir } : {}),
-      });
+      };
+      if (ref && engineId && this.o.tmuxPodmanPath) {
+        const envArgs = Object.entries({ TERM: 'xterm-256color', ...(cmd.env ?? {}) }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+        session = await this.o.manager.create({
+          ...common,
+          command: this.o.tmuxPodmanPath,
+          args: ['exec', '-it', ...envArgs, ...(cmd.workingDir ? ['-w', cmd.workingDir] : []), engineId, command, ...args],
+          tmux: true,
+        });
+      } else {
+        session = await this.o.manager.create({
+          ...common,
+          command,
+          args,
+          ...(cmd.env ? { env: cmd.env } : {}),
+          ...(ref ? { spawn: this.containerSpawn(ref, cmd.env, cmd.workingDir), tmux: false } : cmd.workingDir ? { cwd: cmd.workingDir } : {}),
+        });
+      }
     }
     const start = this.attach(session, cmd.fromOffset);
     return { v: V, type: 'terminal.open.result', id: cmd.id, terminalId: session.id, offset: start };
