@@ -150,8 +150,12 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
 
   /**
    * Finds the tmux sessions this manager's socket holds (after a restart) and adopts
-   * the ones not already known. Their ring buffers start empty at offset 0: the tmux
-   * client's first redraw fills the screen, so attaching from 0 shows it.
+   * the ones not already known. Each one's screen is seeded from `tmux capture-pane -e`
+   * (scrollback, colours, alternate screen, cursor) and stands for every offset before
+   * its ring's start: one past the offset the previous manager recorded at shutdown
+   * (at least 1). So a viewer reattaching with an old offset, or from 0, gets a snapshot
+   * of that screen, then the tmux client's redraw and the live stream. If the capture
+   * fails, the ring starts empty at 0 and the redraw alone fills the screen.
    */
   async rediscover(): Promise<TerminalSession[]> {
     if (!this.tmux) return [];
@@ -159,6 +163,10 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
     const adopted: TerminalSession[] = [];
     for (const s of found) {
       if (this.sessions.has(s.id)) continue;
+      const capture = await this.tmux.capture(s.id, this.opts.scrollback).catch((err: Error) => {
+        this.opts.logger.warn({ session: s.id, err: err.message }, 'tmux capture-pane failed; the redraw will fill the screen');
+        return null;
+      });
       const proc = await this.tmux.attach(s.id, s.cols, s.rows, this.opts.baseEnv);
       adopted.push(
         this.adopt({
@@ -171,6 +179,7 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
           cols: s.cols,
           rows: s.rows,
           createdAt: s.createdAt,
+          ...(capture ? { seed: { screen: capture.screen, offset: s.offset + 1 } } : {}),
         }),
       );
     }
@@ -227,7 +236,10 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
     await Promise.all(
       [...this.sessions.values()].map(async (s) => {
         const keep = s.info().backend === 'tmux' && !options.killTmux;
-        if (keep) await s.detachBackend();
+        if (keep) {
+          await s.detachBackend();
+          await this.tmux?.rememberOffset(s.id, s.offset);
+        }
         else if (s.alive) await s.close();
         this.forget(s, 'manager-shutdown');
       }),
@@ -244,6 +256,7 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
     cols: number;
     rows: number;
     createdAt: number;
+    seed?: { screen: string; offset: number };
   }): TerminalSession {
     const tmux = this.tmux;
     const session = new TerminalSession({
@@ -256,6 +269,7 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
       cols: a.cols,
       rows: a.rows,
       createdAt: a.createdAt,
+      ...(a.seed ? { seed: a.seed } : {}),
       ringBufferBytes: this.opts.ringBufferBytes,
       scrollback: this.opts.scrollback,
       maxViewerPendingBytes: this.opts.maxViewerPendingBytes,

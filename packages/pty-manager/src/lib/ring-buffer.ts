@@ -1,16 +1,25 @@
 /**
  * A fixed-capacity byte ring addressed by absolute stream offset.
  *
- * Offset 0 is the first byte ever written; `end` is the total written. The ring holds
- * `[start, end)` where `start = max(0, end - capacity)`.
+ * Offset 0 is the first byte ever written, unless the ring starts at `base` (a stream
+ * whose earlier bytes are gone, e.g. a session adopted after a restart); `end` is
+ * `base` plus the total written. The ring holds `[start, end)` where
+ * `start = max(base, end - capacity)`.
  */
 export class ByteRing {
   private readonly buf: Buffer;
-  private total = 0;
+  private total: number;
 
-  /** @param capacity bytes kept (must be ≥ 1). */
-  constructor(readonly capacity: number) {
+  /**
+   * @param capacity bytes kept (must be ≥ 1).
+   * @param base offset of the first byte this ring will hold (default 0).
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly base = 0,
+  ) {
     this.buf = Buffer.allocUnsafe(capacity);
+    this.total = base;
   }
 
   /** Offset one past the last byte written. */
@@ -20,7 +29,7 @@ export class ByteRing {
 
   /** Oldest offset still held. */
   get start(): number {
-    return Math.max(0, this.total - this.capacity);
+    return Math.max(this.base, this.total - this.capacity);
   }
 
   /** Appends `data`, evicting the oldest bytes as needed. */

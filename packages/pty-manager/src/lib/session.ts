@@ -80,6 +80,12 @@ export interface SessionInit {
   closeGraceMs: number;
   clock: Clock;
   logger: Logger;
+  /**
+   * What came before this manager (a rediscovered tmux session): the screen as escape
+   * sequences, standing for every offset before `offset`, where the ring starts. A
+   * viewer asking for an earlier offset gets a snapshot of it (plus what followed).
+   */
+  seed?: { screen: string; offset: number };
   /** Extra work when closing (tmux kills its session). */
   onClose?: () => Promise<void>;
 }
@@ -129,8 +135,9 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
     this.cols = init.cols;
     this.rows = init.rows;
     this.lastActivityAt = init.createdAt;
-    this.ring = new ByteRing(init.ringBufferBytes);
+    this.ring = new ByteRing(init.ringBufferBytes, init.seed?.offset ?? 0);
     this.screen = new Screen({ cols: init.cols, rows: init.rows, scrollback: init.scrollback });
+    if (init.seed) this.screen.write(Buffer.from(init.seed.screen, 'utf8'));
     this.subs.push(init.process.onData((d) => this.onOutput(d)));
     this.subs.push(init.process.onExit((e) => this.onProcessExit(e)));
   }

@@ -27,6 +27,16 @@ export interface TmuxSessionFound {
   cols: number;
   rows: number;
   createdAt: number;
+  /** Stream offset the previous manager had reached when it let go (0 if it did not record one). */
+  offset: number;
+}
+
+/** A pane's screen captured from tmux, for seeding a rediscovered session's screen. */
+export interface TmuxCapture {
+  /** Escape sequences that rebuild the pane (scrollback, normal and alternate screen, cursor) in a fresh terminal of its size. */
+  screen: string;
+  /** Whether the pane shows the alternate screen. */
+  alternate: boolean;
 }
 
 const SEP = '\x1f';
@@ -52,13 +62,13 @@ export class TmuxBackend {
     this.stateDir = dirname(options.socketPath);
   }
 
-  /** Runs one tmux command on the manager's socket. */
-  run(args: string[], env?: Record<string, string>): Promise<string> {
+  /** Runs one tmux command on the manager's socket, killing it after `timeoutMs`. */
+  run(args: string[], env?: Record<string, string>, timeoutMs = 10_000): Promise<string> {
     return new Promise((resolve, reject) => {
       execFile(
         this.tmuxPath,
         ['-S', this.options.socketPath, '-f', '/dev/null', ...args],
-        { timeout: 10_000, ...(env ? { env } : {}) },
+        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 32 * 1024 * 1024, ...(env ? { env } : {}) },
         (err, stdout, stderr) => {
           if (err) reject(new PtyError(PtyErrorCode.TmuxUnavailable, `tmux ${args[0]}: ${stderr.trim() || err.message}`));
           else resolve(stdout);
@@ -100,7 +110,10 @@ export class TmuxBackend {
     try {
       out = await this.run([
         'list-sessions', '-F',
-        ['#{session_name}', '#{@bosun-name}', '#{@bosun-command}', '#{@bosun-created}', '#{window_width}', '#{window_height}'].join(SEP),
+        [
+          '#{session_name}', '#{@bosun-name}', '#{@bosun-command}', '#{@bosun-created}',
+          '#{window_width}', '#{window_height}', '#{@bosun-offset}',
+        ].join(SEP),
       ]);
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, 'no tmux sessions to rediscover');
@@ -110,10 +123,63 @@ export class TmuxBackend {
       .split('\n')
       .filter((l) => l.startsWith(this.prefix))
       .map((l) => {
-        const [full = '', name = '', command = '', created = '', w = '80', h = '24'] = l.split(SEP);
+        const [full = '', name = '', command = '', created = '', w = '80', h = '24', offset = ''] = l.split(SEP);
         const id = full.slice(this.prefix.length);
-        return { id, name: name || id, command, createdAt: Number(created) || 0, cols: Number(w), rows: Number(h) };
+        return {
+          id,
+          name: name || id,
+          command,
+          createdAt: Number(created) || 0,
+          cols: Number(w),
+          rows: Number(h),
+          offset: Math.max(0, Math.floor(Number(offset) || 0)),
+        };
       });
+  }
+
+  /**
+   * Records the stream offset a manager reached when it let go of the session, so the
+   * next manager continues numbering after it (viewers' old offsets then map to a
+   * snapshot, never to unrelated bytes).
+   */
+  async rememberOffset(id: string, offset: number): Promise<void> {
+    await this.run(['set-option', '-t', `=${this.prefix}${id}:`, '@bosun-offset', String(offset)], undefined, 5000).catch(
+      (err: Error) => this.logger.debug({ session: id, err: err.message }, 'could not record the offset in tmux'),
+    );
+  }
+
+  /**
+   * The pane's screen from `capture-pane -p -e -J` (with up to `scrollback` lines of
+   * history, or the normal screen under the alternate one) and its cursor and
+   * alternate-screen state from `display-message`, as escape sequences for a fresh
+   * terminal of the pane's size. Each tmux call has a 5 s deadline.
+   */
+  async capture(id: string, scrollback: number): Promise<TmuxCapture> {
+    const target = this.prefix + id;
+    const fmt = '#{pane_id} #{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on} #{alternate_saved_x} #{alternate_saved_y}';
+    const state = (await this.run(['display-message', '-p', '-t', `=${target}:`, fmt], undefined, 5000)).trim().split(' ');
+    const [pane = '', cx, cy, cursorFlag, altOn, savedX, savedY] = state;
+    const num = (v: string | undefined): number => Math.max(0, Math.floor(Number(v) || 0));
+    const cap = (extra: string[]): Promise<string> =>
+      this.run(['capture-pane', '-p', '-e', '-J', ...extra, '-t', pane], undefined, 5000);
+    const lines = (out: string): string => {
+      const ls = out.split('\n');
+      if (ls[ls.length - 1] === '') ls.pop();
+      return ls.join('\r\n');
+    };
+    const cup = (x: string | undefined, y: string | undefined): string => `\x1b[${num(y) + 1};${num(x) + 1}H`;
+    const alternate = altOn === '1';
+    let screen: string;
+    if (alternate) {
+      // tmux keeps the normal screen aside while the alternate one shows (-a).
+      const normal = await cap(['-a']).catch(() => '');
+      const alt = await cap([]);
+      screen = `${lines(normal)}\x1b[0m${cup(savedX, savedY)}\x1b[?1049h\x1b[H${lines(alt)}`;
+    } else {
+      screen = lines(await cap(scrollback > 0 ? ['-S', `-${scrollback}`] : []));
+    }
+    screen += `\x1b[0m${cup(cx, cy)}${cursorFlag === '0' ? '\x1b[?25l' : ''}`;
+    return { screen, alternate };
   }
 
   /** Attaches a tmux client in a PTY and exposes it as the session's process. */
