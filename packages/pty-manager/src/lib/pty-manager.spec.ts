@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PtyManager, type Clock, type TerminalSession, type ViewerMessage } from '../index.js';
@@ -136,6 +138,45 @@ describe('PtyManager', () => {
     expect(fresh.buffer.active.getLine(0)?.translateToString(true)).toBe('FULL SCREEN APP');
     expect(fresh.buffer.active.getLine(4)?.translateToString(true)).toBe('counter 003000');
     fresh.dispose();
+  });
+
+  it('restores busybox vi on the alternate screen for a late viewer when the switch has left a small ring', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-vi-'));
+    const file = join(dir, 'notes.txt');
+    const line = (n: number): string => `line ${String(n).padStart(3, '0')} of the notes`;
+    writeFileSync(file, Array.from({ length: 300 }, (_, i) => `${line(i + 1)}\n`).join(''));
+    try {
+      const m = manager({ ringBufferBytes: 2048 });
+      const s = await m.create({ command: '/bin/busybox', args: ['vi', file], cols: 60, rows: 12 });
+      const shows = (text: string): boolean => {
+        const snap = s.snapshot();
+        return snap.buffer === 'alternate' && snap.data.includes(text);
+      };
+      await waitFor(() => shows(line(1)), 10_000, 'vi showing the file');
+      const switchedBy = s.offset;
+      // Jump between the end and the start of the file until the switch has left the ring.
+      for (let i = 0; s.bufferStart <= switchedBy || i % 2 === 1; i++) {
+        expect(i).toBeLessThan(200);
+        s.write(i % 2 === 0 ? 'G' : '1G');
+        await waitFor(() => shows(line(i % 2 === 0 ? 300 : 1)), 10_000, `vi redraw ${i}`);
+      }
+      const c = new Collector();
+      const { start } = s.attach({ fromOffset: 0, onMessage: c.sink });
+      expect(start.kind).toBe('snapshot');
+      const snap = c.messages[0];
+      if (snap?.type !== 'snapshot') throw new Error('expected a snapshot first');
+      const fresh = new xtermHeadless.Terminal({ cols: snap.cols, rows: snap.rows, allowProposedApi: true });
+      await new Promise<void>((r) => fresh.write(snap.data, r));
+      expect(fresh.buffer.active.type).toBe('alternate');
+      const rows = Array.from({ length: 11 }, (_, i) => fresh.buffer.active.getLine(i)?.translateToString(true));
+      expect(rows).toEqual(Array.from({ length: 11 }, (_, i) => line(i + 1)));
+      fresh.dispose();
+      s.write(':q!\r');
+      expect((await s.waitExit()).exitCode).toBe(0);
+      expect(s.snapshot().buffer).toBe('normal');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('delivers the new size to the program when a writable viewer resizes', async () => {
