@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import xtermHeadless from '@xterm/headless';
@@ -95,6 +95,30 @@ describe('TmuxBackend', () => {
     expect(session.attach({ fromOffset: oldEnd, onMessage: c3.sink }).start.kind).toBe('snapshot');
     viewer.write('after-restart\n');
     await waitFor(() => c2.output.includes('after-restart') && c3.output.includes('after-restart'), 5000, 'live output');
+    await b.shutdown({ killTmux: true });
+  });
+
+  it('seeds the alternate screen over the normal one from tmux when a rediscovered session runs busybox vi', async () => {
+    const file = join(dir, 'vi.txt');
+    writeFileSync(file, 'first vi line\nsecond vi line\n');
+    const a = new PtyManager({ baseEnv: ENV, idleGraceMs: 0, tmux: { socketPath } });
+    const s = await a.create({ command: '/bin/sh', args: ['-c', `echo before-vi; exec /bin/busybox vi ${file}`], cols: 50, rows: 8 });
+    await waitFor(() => s.snapshot().buffer === 'alternate' && s.snapshot().data.includes('second vi line'), 5000, 'vi');
+    await a.shutdown();
+
+    const b = new PtyManager({ baseEnv: ENV, idleGraceMs: 0, tmux: { socketPath } });
+    await b.rediscover();
+    const c = new Collector();
+    b.attach(s.id, { fromOffset: 0, onMessage: c.sink });
+    const snap = c.messages[0];
+    if (snap?.type !== 'snapshot') throw new Error('expected a snapshot first');
+    const fresh = await render(snap);
+    expect(fresh.buffer.active.type).toBe('alternate');
+    expect(lines(fresh).slice(0, 2)).toEqual(['first vi line', 'second vi line']);
+    expect(fresh.buffer.normal.getLine(0)?.translateToString(true)).toBe('before-vi');
+    fresh.dispose();
+    b.get(s.id).write(':q!\r');
+    await b.get(s.id).waitExit();
     await b.shutdown({ killTmux: true });
   });
 });
