@@ -3,42 +3,19 @@
  * Docker API as the engine, and Debian's Chromium driving the browser terminal.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, type RunningApp } from './spawn-app.test-util.js';
+import { freePort, spawnApp, until, type RunningApp } from './spawn-app.test-util.js';
 
 const engine = process.env.DOCKER_HOST && !process.env.BOSUN_NO_ENGINE;
 const IMAGE = 'localhost/bosun-test:busybox';
 const TENANT = `e2e${Date.now().toString(36)}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 describe.skipIf(!engine)('hub + worker + podman + chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-e2e-'));

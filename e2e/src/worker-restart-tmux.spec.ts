@@ -4,34 +4,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, type RunningApp } from './spawn-app.test-util.js';
+import { freePort, spawnApp, until, type RunningApp } from './spawn-app.test-util.js';
 
 const engine = process.env.DOCKER_HOST && !process.env.BOSUN_NO_ENGINE;
 const TENANT = `tmux${Date.now().toString(36)}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe.skipIf(!engine)('worker restart with the tmux backend', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-e2e-tmux-'));
