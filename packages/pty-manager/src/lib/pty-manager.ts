@@ -279,7 +279,9 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
       ...(a.backend === 'tmux' && tmux ? { onClose: () => tmux.kill(a.id) } : {}),
     });
     const sessionId = a.id;
-    session.on('output', (e) => this.emit('output', { sessionId, ...e }));
+    session.on('output', (e) => {
+      if (this.listenerCount('output') > 0) this.emit('output', { sessionId, offset: e.offset, data: e.data });
+    });
     session.on('exit', (e) => {
       this.emit('exit', { sessionId, ...e });
       this.armIdle(session);

@@ -38,9 +38,12 @@ export class ByteRing {
     let src = data;
     if (src.length >= cap) src = src.subarray(src.length - cap);
     const pos = (this.total + (data.length - src.length)) % cap;
-    const first = Math.min(src.length, cap - pos);
-    this.buf.set(src.subarray(0, first), pos);
-    if (first < src.length) this.buf.set(src.subarray(first), 0);
+    const first = cap - pos;
+    if (src.length <= first) this.buf.set(src, pos);
+    else {
+      this.buf.set(src.subarray(0, first), pos);
+      this.buf.set(src.subarray(first), 0);
+    }
     this.total += data.length;
   }
 

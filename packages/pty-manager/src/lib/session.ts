@@ -117,6 +117,8 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   private readonly screen: Screen;
   private readonly chunker = new Utf8Chunker();
   private readonly viewerSet = new Set<Viewer>();
+  /** The viewers as an array, replaced (never mutated) on attach/detach, so output can iterate it without copying. */
+  private viewerList: readonly Viewer[] = [];
   private readonly subs: Disposable[] = [];
   private cols: number;
   private rows: number;
@@ -205,6 +207,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
     const start: AttachStart = replay ? { kind: 'replay', offset: from } : { kind: 'snapshot', offset: end };
     const viewer = new Viewer(id, this, options.onMessage, limit, options.manualAck ?? false, readOnly, start.offset);
     this.viewerSet.add(viewer);
+    this.viewerList = [...this.viewerSet];
     this.lastActivityAt = this.init.clock.now();
     if (replay) {
       if (from < end) viewer.sendData(from, this.ring.read(from));
@@ -324,6 +327,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   /** @internal */
   detachViewer(viewer: Viewer, reason: DropReason | 'detached', message: string): void {
     if (!this.viewerSet.delete(viewer)) return;
+    this.viewerList = [...this.viewerSet];
     viewer.markClosed(reason, message);
     if (reason === 'slow' || reason === 'error') this.init.logger.warn({ session: this.id, viewer: viewer.id, reason }, message);
     this.emit('viewerLeft', { viewerId: viewer.id, reason, message });
@@ -345,11 +349,12 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
     if (chunk.length === 0) return;
     const offset = this.ring.end;
     this.ring.write(chunk);
+    // Queued only: the screen parses it later (see Screen), or when it is read.
     this.screen.write(chunk);
     this.lastActivityAt = this.init.clock.now();
-    // A copy: a sink may attach a viewer, which has already replayed this chunk.
-    if (this.viewerSet.size > 0) for (const v of [...this.viewerSet]) v.sendData(offset, chunk);
-    this.emit('output', { offset, data: chunk });
+    // viewerList is never mutated: a sink may attach a viewer, which has already replayed this chunk.
+    for (const v of this.viewerList) v.sendData(offset, chunk);
+    if (this.listenerCount('output') > 0) this.emit('output', { offset, data: chunk });
   }
 
   private onProcessExit(e: ProcessExit): void {
@@ -365,7 +370,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   }
 
   private broadcast(msg: ViewerMessage): void {
-    for (const v of [...this.viewerSet]) v.sendControl(msg);
+    for (const v of this.viewerList) v.sendControl(msg);
   }
 }
 
