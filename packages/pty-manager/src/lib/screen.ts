@@ -1,6 +1,20 @@
-import xtermHeadless from '@xterm/headless';
-import serializeAddon from '@xterm/addon-serialize';
+import { createRequire } from 'node:module';
+import type xtermHeadless from '@xterm/headless';
+import type serializeAddon from '@xterm/addon-serialize';
 import { PtyError, PtyErrorCode } from './errors.js';
+
+// xterm.js and its serialize addon cost a worker ~5 MB of RSS, and a worker without
+// terminals never needs them; so they are required (synchronously, keeping Screen's
+// constructor synchronous) when the first screen is made, not when this module loads.
+const require = createRequire(import.meta.url);
+let emulator: { Terminal: typeof xtermHeadless.Terminal; SerializeAddon: typeof serializeAddon.SerializeAddon } | undefined;
+function loadEmulator(): NonNullable<typeof emulator> {
+  emulator ??= {
+    Terminal: (require('@xterm/headless') as typeof xtermHeadless).Terminal,
+    SerializeAddon: (require('@xterm/addon-serialize') as typeof serializeAddon).SerializeAddon,
+  };
+  return emulator;
+}
 
 /** Options for {@link Screen}. */
 export interface ScreenOptions {
@@ -52,13 +66,14 @@ export class Screen {
   private disposed = false;
 
   constructor(options: ScreenOptions) {
-    this.term = new xtermHeadless.Terminal({
+    const { Terminal, SerializeAddon } = loadEmulator();
+    this.term = new Terminal({
       cols: options.cols,
       rows: options.rows,
       scrollback: options.scrollback ?? 200,
       allowProposedApi: true,
     });
-    this.serializer = new serializeAddon.SerializeAddon();
+    this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer);
     const core = (this.term as unknown as { _core?: { _writeBuffer?: Partial<WriteBufferLike> } })._core;
     const wb = core?._writeBuffer;
