@@ -113,3 +113,54 @@ export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000): Promise<
     req.end();
   });
 }
+
+/** An engine's non-2xx answer, shaped like dockerode's errors so `toDriverError` maps both alike. */
+export interface EngineHttpError extends Error {
+  statusCode: number;
+  json: { message?: string } | null;
+}
+
+/**
+ * `GET path` on the engine and its JSON body, without dockerode: the worker's idle
+ * reads (the container count of every heartbeat) go through here so that dockerode,
+ * and the ssh2 and gRPC code it loads, stay unloaded until a real command needs them.
+ * Rejects with the socket error (`ECONNREFUSED`…), an `AbortError` when `signal`
+ * aborts, or an {@link EngineHttpError} for a non-2xx answer.
+ */
+export function engineGetJson<T>(endpoint: EngineEndpoint, path: string, signal?: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath: endpoint.socketPath,
+        host: endpoint.socketPath ? undefined : endpoint.host,
+        port: endpoint.socketPath ? undefined : endpoint.port,
+        path,
+        method: 'GET',
+        signal,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('error', reject);
+        res.on('end', () => {
+          let json: unknown = null;
+          try {
+            json = body ? JSON.parse(body) : null;
+          } catch (err) {
+            if ((res.statusCode ?? 0) < 300) return reject(err);
+          }
+          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return resolve(json as T);
+          const message = (json as { message?: string } | null)?.message ?? body;
+          const err = Object.assign(new Error(`(HTTP code ${res.statusCode}) ${message}`), {
+            statusCode: res.statusCode ?? 0,
+            json: json as { message?: string } | null,
+          });
+          reject(err satisfies EngineHttpError);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -14,8 +14,9 @@
  * - build rejects a query key sent without a value (400 "unexpected").
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { DriverError } from '../errors.js';
 import { AsyncQueue, withDeadline } from '../deadline.js';
 import { Demuxer, demuxAll } from '../demux.js';
@@ -23,7 +24,7 @@ import { assertName, assertTenant, buildLabels, engineName, LABELS, labelFilter,
 import { validateLimits, type HostCapacity } from '../limits.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { HeadBuffer, TailBuffer } from '../output.js';
-import { findEngineSocket, pingEngine, type EngineEndpoint, type EngineVersion } from '../socket.js';
+import { engineGetJson, findEngineSocket, pingEngine, type EngineEndpoint, type EngineVersion } from '../socket.js';
 import type {
   BackgroundJob,
   BackgroundSpec,
@@ -92,6 +93,12 @@ const DEFAULT_BASE_ULIMITS = [
 ];
 const WRAP = ['/bin/sh', '-c', 'echo $$; exec "$@"', 'sh'];
 
+// dockerode loads ssh2 (for ssh:// hosts) and gRPC + protobufjs (for BuildKit sessions)
+// when it is required: ~20 MB of RSS that an idle worker, which only pings the engine
+// and counts containers (both over plain HTTP, see socket.ts), never needs. So it is
+// required on the first call that uses it; synchronously, so `docker` stays a property.
+const require = createRequire(import.meta.url);
+
 interface BgJob {
   tenant: string;
   containerId: string;
@@ -152,21 +159,38 @@ export class EngineDriver implements ContainerDriver {
   private readonly jobs = new Map<string, BgJob>();
   private readonly log: Logger;
   private readonly wrap: boolean;
-  private readonly images: EngineImages;
-  private readonly volumes: EngineVolumes;
+  private client: Docker | undefined;
+  private imageOps: EngineImages | undefined;
+  private volumeOps: EngineVolumes | undefined;
 
   /** Prefer {@link EngineDriver.connect}; this takes an already pinged engine. */
   constructor(
-    /** The dockerode client (exposed for tools and tests). */
-    readonly docker: Docker,
+    /** Where the engine listens. */
+    readonly endpoint: EngineEndpoint,
     /** What the engine said about itself. */
     readonly engine: EngineVersion,
     private readonly opts: EngineDriverOptions = {},
   ) {
     this.log = opts.logger ?? silentLogger;
     this.wrap = opts.execWrapper ?? true;
-    this.images = new EngineImages(docker);
-    this.volumes = new EngineVolumes(docker);
+  }
+
+  /** The dockerode client (exposed for tools and tests), made on first use. */
+  get docker(): Docker {
+    if (!this.client) {
+      const Dockerode = require('dockerode') as typeof Docker;
+      const ep = this.endpoint;
+      this.client = ep.socketPath ? new Dockerode({ socketPath: ep.socketPath }) : new Dockerode({ host: ep.host, port: ep.port, protocol: 'http' });
+    }
+    return this.client;
+  }
+
+  private get images(): EngineImages {
+    return (this.imageOps ??= new EngineImages(this.docker));
+  }
+
+  private get volumes(): EngineVolumes {
+    return (this.volumeOps ??= new EngineVolumes(this.docker));
   }
 
   /** Finds the engine, pings it within `pingTimeoutMs`, and returns a driver; `engine_unavailable` when none answers. */
@@ -178,10 +202,7 @@ export class EngineDriver implements ContainerDriver {
     });
     if (!endpoint) throw DriverError.engineUnavailable('no engine socket found');
     const version = await pingEngine(endpoint, opts.pingTimeoutMs ?? 2000);
-    const docker = endpoint.socketPath
-      ? new Docker({ socketPath: endpoint.socketPath })
-      : new Docker({ host: endpoint.host, port: endpoint.port, protocol: 'http' });
-    return new EngineDriver(docker, version, opts);
+    return new EngineDriver(endpoint, version, opts);
   }
 
   async capabilities(): Promise<Capabilities> {
@@ -410,7 +431,9 @@ export class EngineDriver implements ContainerDriver {
   private async listBy(filters: { label: string[] }): Promise<ContainerInfo[]> {
     let rows: Docker.ContainerInfo[];
     try {
-      rows = await this.docker.listContainers({ all: true, filters, abortSignal: AbortSignal.timeout(DEFAULT_CALL_TIMEOUT) });
+      // The same request as dockerode's listContainers, without loading dockerode: this is the heartbeat's container count.
+      const query = `all=true&filters=${encodeURIComponent(JSON.stringify(filters))}`;
+      rows = await engineGetJson<Docker.ContainerInfo[]>(this.endpoint, `/containers/json?${query}`, AbortSignal.timeout(DEFAULT_CALL_TIMEOUT));
     } catch (err) {
       throw toDriverError(err, 'container list');
     }
