@@ -1,8 +1,2 @@
-/** The part of a pino logger drivers use. Default: a logger that drops everything. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
-/** A logger that drops everything (the default). */
-export const silentLogger: Logger = { debug: () => undefined, warn: () => undefined };
+/** The shared logger contract; see `@bosun/logger`. */
+export { silentLogger, type LogFn, type Logger } from '@bosun/logger';

@@ -3,7 +3,7 @@ import type xtermHeadless from '@xterm/headless';
 import type serializeAddon from '@xterm/addon-serialize';
 import { PtyError, PtyErrorCode } from './errors.js';
 
-// xterm.js and its serialize addon cost a worker ~5 MB of RSS, and a worker without
+// xterm.js and its serialize addon cost a worker ~1-1.5 MB of heap, and a worker without
 // terminals never needs them; so they are required (synchronously, keeping Screen's
 // constructor synchronous) when the first screen is made, not when this module loads.
 const require = createRequire(import.meta.url);
