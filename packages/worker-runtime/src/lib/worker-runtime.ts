@@ -40,6 +40,8 @@ export interface WorkerRuntimeOptions {
   registerTimeoutMs?: number;
   /** Largest inbound message in bytes (default 1 MiB + 64 KiB). */
   maxMessageBytes?: number;
+  /** Commands run at once; past it a command is answered `busy` at once, never queued unseen (default 64). */
+  maxConcurrentCommands?: number;
   backoff?: Backoff;
   logger: Logger;
 }
@@ -64,6 +66,7 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
   private readonly backoff: Backoff;
   private workerId: string | undefined;
   private regSeq = 0;
+  private inFlight = 0;
 
   constructor(private readonly o: WorkerRuntimeOptions) {
     super();
@@ -148,8 +151,16 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
         if (!registered && msg.code === 'unsupported_version') ws.close(1002, 'unsupported version');
         return;
       }
+      if (this.inFlight >= (this.o.maxConcurrentCommands ?? 64)) {
+        this.send(ws, { v: V, type: 'error', id: msg.id, code: 'busy', message: `worker is running ${this.inFlight} commands; try again` });
+        return;
+      }
+      this.inFlight += 1;
       const sink = { send: (m: WorkerToOrchestratorMessage) => this.send(ws, m) };
-      void this.o.handler.handle(msg, sink).then((reply) => this.send(ws, reply));
+      void this.o.handler
+        .handle(msg, sink)
+        .then((reply) => this.send(ws, reply))
+        .finally(() => (this.inFlight -= 1));
     });
     ws.on('error', (err) => this.o.logger.warn({ err: err.message }, 'orchestrator connection error'));
     ws.on('close', (code, reason) => {
