@@ -2,7 +2,7 @@
  * The first end-to-end slice with real parts: a hub and a worker as processes, Podman's
  * Docker API as the engine, and Debian's Chromium driving the browser terminal.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -53,7 +53,7 @@ describe.skipIf(!engine)('hub + worker + podman + chromium', () => {
     base = `http://127.0.0.1:${port}`;
     hub = spawnApp('hub', [], hubEnv());
     await hub.waitFor(/hub ready/);
-    admin = (await import('node:fs')).readFileSync(join(dir, 'hub', 'admin-token'), 'utf8').trim();
+    admin = readFileSync(join(dir, 'hub', 'admin-token'), 'utf8').trim();
     const created = await api('/api/workers', { method: 'POST', body: { name: 'e2e-worker' } });
     expect(created.status).toBe(201);
     workerToken = created.body.token;
@@ -156,7 +156,7 @@ describe.skipIf(!engine)('hub + worker + podman + chromium', () => {
     expect((await command({ type: 'image.check', image: IMAGE })).body.present).toBe(true);
     expect((await command({ type: 'image.check', image: 'localhost/nope:none' })).body.present).toBe(false);
     const ctx = join(dir, 'ctx');
-    (await import('node:fs')).mkdirSync(ctx, { recursive: true });
+    mkdirSync(ctx, { recursive: true });
     writeFileSync(join(ctx, 'Dockerfile'), `FROM ${IMAGE}\nRUN echo built > /built.txt\n`);
     const tar = execFileSync('tar', ['-C', ctx, '-cf', '-', 'Dockerfile']);
     const tag = `localhost/bosun-e2e:${TENANT}`;

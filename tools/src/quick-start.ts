@@ -6,7 +6,7 @@
  * fragment, which never reaches a server log) and the worker's token. Ctrl-C stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureEngine } from './engine.js';
 
@@ -69,7 +69,6 @@ try {
 const hubUrl = `http://127.0.0.1:${port}`;
 startApp('apps/hub/src/main.ts', { HUB_PORT: String(port), HUB_DATA_DIR: join(dataDir, 'hub'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, 'hub');
 await waitForHub(hubUrl, 30_000);
-const { readFileSync } = await import('node:fs');
 const adminToken = readFileSync(join(dataDir, 'hub', 'admin-token'), 'utf8').trim();
 const res = await fetch(`${hubUrl}/api/workers`, {
   method: 'POST',

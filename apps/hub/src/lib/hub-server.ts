@@ -12,7 +12,7 @@ import { writePrivateFile } from './file-store.js';
 import { RequestFailedError } from './pending-requests.js';
 import { TerminalRelay, type TerminalClient } from './terminal-relay.js';
 import { WorkerTokenStore } from './token-store.js';
-import { WorkerRegistry } from './worker-registry.js';
+import { rawBytes, WorkerRegistry } from './worker-registry.js';
 
 /** Options of {@link createHubServer}. */
 export interface HubServerOptions {
@@ -71,6 +71,11 @@ export function statusOf(code: string): number {
     default:
       return 500;
   }
+}
+
+/** Sends the API's one error shape: `{ error: { code, message, ...extra } }`. */
+function sendError(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+  return reply.code(status).send({ error: { code, message, ...extra } });
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -135,7 +140,7 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   const requireAdmin = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!isAdmin(bearer(req))) {
       o.logger.warn({ path: req.routeOptions.url, ip: req.ip }, 'refused: bad or missing admin token');
-      return reply.code(401).send({ error: { code: 'unauthorized', message: 'missing or wrong bearer token' } });
+      return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token');
     }
   };
 
@@ -152,7 +157,7 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
 
   app.post('/api/workers', { preHandler: requireAdmin }, async (req, reply) => {
     const body = createWorkerBody.safeParse(req.body);
-    if (!body.success) return reply.code(400).send({ error: { code: 'invalid_field', message: body.error.issues[0].message, path: body.error.issues[0].path } });
+    if (!body.success) return sendError(reply, 400, 'invalid_field', body.error.issues[0].message, { path: body.error.issues[0].path });
     const issued = await tokens.issue(body.data.name);
     o.logger.info({ workerId: issued.workerId }, 'issued worker token');
     return reply.code(201).send(issued);
@@ -160,20 +165,20 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
 
   app.delete('/api/workers/:id', { preHandler: requireAdmin }, async (req, reply) => {
     const ok = await tokens.revoke((req.params as { id: string }).id);
-    return ok ? reply.code(204).send() : reply.code(404).send({ error: { code: 'not_found', message: 'no such worker' } });
+    return ok ? reply.code(204).send() : sendError(reply, 404, 'not_found', 'no such worker');
   });
 
   // Any worker command: JSON in (the message without v/id), the worker's reply out.
   // With `Accept: application/x-ndjson`, progress lines stream first, then the reply.
   app.post('/api/workers/:id/commands', { preHandler: requireAdmin }, async (req, reply) => {
     const workerId = (req.params as { id: string }).id;
-    if (!registry.get(workerId)) return reply.code(404).send({ error: { code: 'not_found', message: `no worker ${workerId}` } });
+    if (!registry.get(workerId)) return sendError(reply, 404, 'not_found', `no worker ${workerId}`);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const candidate = { ...body, v: V, id: registry.nextId() };
     const parsed = parseMessage(workerProtocol, JSON.stringify(candidate), { direction: 'toWorker' });
-    if (!parsed.ok) return reply.code(400).send({ error: { code: parsed.error.code, message: parsed.error.message, path: parsed.error.path } });
+    if (!parsed.ok) return sendError(reply, 400, parsed.error.code, parsed.error.message, { path: parsed.error.path });
     if (!(WORKER_COMMANDS as readonly string[]).includes(parsed.message.type)) {
-      return reply.code(400).send({ error: { code: 'unknown_type', message: `${parsed.message.type} is not a command` } });
+      return sendError(reply, 400, 'unknown_type', `${parsed.message.type} is not a command`);
     }
     const cmd = parsed.message as WorkerCommand;
     const stream = String(req.headers.accept ?? '').includes('application/x-ndjson');
@@ -190,12 +195,12 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
     }
     try {
       const result = await registry.request(workerId, cmd);
-      if (result.type === 'error') return reply.code(statusOf(result.code)).send({ error: { code: result.code, message: result.message, details: result.details } });
+      if (result.type === 'error') return sendError(reply, statusOf(result.code), result.code, result.message, { details: result.details });
       return result;
     } catch (err) {
       const e = err as RequestFailedError;
       const code = e.code ?? 'internal';
-      return reply.code(statusOf(code)).send({ error: { code, message: e.message } });
+      return sendError(reply, statusOf(code), code, e.message);
     }
   });
 
@@ -207,7 +212,7 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
         const record = tokens.verify(bearer(req));
         if (!record) {
           o.logger.warn({ ip: req.ip }, 'refused worker connection: bad or missing token');
-          return reply.code(401).send({ error: { code: 'unauthorized', message: 'missing or wrong worker token' } });
+          return sendError(reply, 401, 'unauthorized', 'missing or wrong worker token');
         }
         (req as FastifyRequest & { workerId?: string }).workerId = record.workerId;
       },
@@ -225,7 +230,7 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
       preValidation: async (req, reply) => {
         if (!isAdmin(protocolToken(req))) {
           o.logger.warn({ ip: req.ip }, 'refused terminal connection: bad or missing token');
-          return reply.code(401).send({ error: { code: 'unauthorized', message: 'missing or wrong token' } });
+          return sendError(reply, 401, 'unauthorized', 'missing or wrong token');
         }
       },
     },
@@ -260,7 +265,7 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
         sendControl: (msg) => socket.send(JSON.stringify(msg)),
       };
       socket.on('message', (data, isBinary) => {
-        const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+        const bytes = rawBytes(data);
         if (isBinary) {
           registry.sendInput(worker, tid, bytes);
           return;

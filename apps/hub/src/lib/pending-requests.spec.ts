@@ -6,7 +6,7 @@ afterEach(() => vi.useRealTimers());
 describe('PendingRequests', () => {
   it('resolves the waiter with the reply that echoes its id', async () => {
     const p = new PendingRequests<string>();
-    const id = p.nextId();
+    const id = 'r1';
     const wait = p.wait(id, 1000);
     expect(p.resolve(id, 'ok')).toBe(true);
     await expect(wait).resolves.toBe('ok');

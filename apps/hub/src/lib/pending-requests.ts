@@ -24,13 +24,6 @@ interface Pending<T> {
  */
 export class PendingRequests<T = unknown> {
   private readonly pending = new Map<string, Pending<T>>();
-  private seq = 0;
-
-  /** A new request id, unique for this tracker. */
-  nextId(prefix = 'r'): string {
-    this.seq += 1;
-    return `${prefix}${this.seq.toString(36)}`;
-  }
 
   /** Registers `id` and resolves with its reply, or rejects after `timeoutMs`. */
   wait(id: string, timeoutMs: number, onProgress?: (message: unknown) => void): Promise<T> {

@@ -34,6 +34,12 @@ interface Connection {
   registered: boolean;
 }
 
+/** The bytes of a ws message, whatever shape ws handed them in. */
+export function rawBytes(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
 /** How long the hub waits for each command's reply unless the command sets its own deadline. */
 export function replyDeadlineMs(cmd: WorkerCommand): number {
   switch (cmd.type) {
@@ -94,7 +100,7 @@ export class WorkerRegistry {
     const log = this.logger.child({ workerId });
 
     ws.on('message', (data, isBinary) => {
-      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      const bytes = rawBytes(data);
       if (isBinary) {
         const r = decodeTerminalFrame(bytes);
         if (!r.ok) return this.send(conn, r.error.toWire() as OrchestratorToWorkerMessage);

@@ -23,7 +23,7 @@ export interface ReplySink {
 
 /** Terminal commands, served by the terminal bridge (see terminal-bridge.ts). */
 export interface TerminalCommands {
-  handle(cmd: Extract<WorkerCommand, { type: `terminal.${string}` }>, sink: ReplySink): Promise<WorkerToOrchestratorMessage>;
+  handle(cmd: Extract<WorkerCommand, { type: `terminal.${string}` }>): Promise<WorkerToOrchestratorMessage>;
 }
 
 /** Options of {@link CommandHandler}. */
@@ -215,7 +215,7 @@ export class CommandHandler {
       case 'terminal.resize':
       case 'terminal.close':
         if (!this.o.terminals) throw new CommandError('unsupported', 'terminals are not enabled on this worker');
-        return this.o.terminals.handle(cmd, sink);
+        return this.o.terminals.handle(cmd);
       case 'display.open':
       case 'display.close':
         throw new CommandError('unsupported', `${cmd.type} is not supported by this worker yet`);

@@ -91,7 +91,7 @@ export class TerminalBridge implements TerminalCommands {
     }
   }
 
-  async handle(cmd: TerminalCommand, _sink: unknown): Promise<WorkerToOrchestratorMessage> {
+  async handle(cmd: TerminalCommand): Promise<WorkerToOrchestratorMessage> {
     switch (cmd.type) {
       case 'terminal.open':
         return this.open(cmd);
