@@ -9,14 +9,19 @@ export const SignalSchema = z.string().regex(/^SIG[A-Z0-9]{2,10}$/, 'expected a 
 /** A {@link SignalSchema} value. */
 export type Signal = z.infer<typeof SignalSchema>;
 
-/** Run a command to completion and return its output (capped by the worker's output limit). */
-export const ContainerExecSchema = requestSchema(V, 'container.exec', {
+/** What a command run in a container names, foreground or background. */
+const execCommandShape = {
   tenant: ResourceIdSchema,
   containerId: ResourceIdSchema,
   cmd: ArgvSchema,
   env: EnvSchema.optional(),
   /** Default: the container's working directory. */
   workingDir: AbsolutePathSchema.optional(),
+};
+
+/** Run a command to completion and return its output (capped by the worker's output limit). */
+export const ContainerExecSchema = requestSchema(V, 'container.exec', {
+  ...execCommandShape,
   /** Kill the command after this long (default: the worker's exec timeout). */
   timeoutMs: DurationMsSchema.optional(),
 });
@@ -38,12 +43,7 @@ export type ContainerExecResult = z.infer<typeof ContainerExecResultSchema>;
 
 /** Start a command in the background; poll it with `container.exec.background.capture`. */
 export const ContainerExecBackgroundSchema = requestSchema(V, 'container.exec.background', {
-  tenant: ResourceIdSchema,
-  containerId: ResourceIdSchema,
-  cmd: ArgvSchema,
-  env: EnvSchema.optional(),
-  /** Default: the container's working directory. */
-  workingDir: AbsolutePathSchema.optional(),
+  ...execCommandShape,
   /** Kill the command after this long (default: never). */
   timeoutMs: DurationMsSchema.optional(),
 });
