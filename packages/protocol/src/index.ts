@@ -5,6 +5,8 @@
  */
 export * from './lib/envelope.js';
 export * from './lib/errors.js';
+export * from './lib/error-codes.js';
+export { jsonTextDepth, valueDepth } from './lib/depth.js';
 export * from './lib/fields.js';
 export * from './lib/parse.js';
 export * from './lib/protocol.js';

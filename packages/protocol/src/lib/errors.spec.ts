@@ -6,6 +6,7 @@ describe('ProtocolError', () => {
     const ctx = { protocol: 'jobs' as const, id: 'r' };
     const errors = [
       ProtocolError.tooLarge(10, 5, ctx),
+      ProtocolError.tooDeep(32, ctx),
       ProtocolError.invalidJson('bad', ctx),
       ProtocolError.unknownType('x', ctx),
       ProtocolError.unsupportedVersion(2, ctx),

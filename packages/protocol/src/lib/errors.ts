@@ -5,6 +5,7 @@ import { PROTOCOL_VERSIONS, type ProtocolName } from './versions.js';
  * change meaning:
  *
  * - `too_large`: the raw message is bigger than the parser's `maxBytes`.
+ * - `too_deep`: objects and arrays nest deeper than the parser's `maxDepth`.
  * - `invalid_json`: not UTF-8 or not JSON.
  * - `unknown_type`: `type` names no message of this protocol (and direction).
  * - `unsupported_version`: `v` is a number but not this protocol's version.
@@ -13,6 +14,7 @@ import { PROTOCOL_VERSIONS, type ProtocolName } from './versions.js';
  */
 export const PROTOCOL_ERROR_CODES = [
   'too_large',
+  'too_deep',
   'invalid_json',
   'unknown_type',
   'unsupported_version',
@@ -90,6 +92,16 @@ export class ProtocolError extends Error {
       code: 'too_large',
       message: `message is ${size} bytes, more than the ${maxBytes} allowed`,
       details: { size, maxBytes },
+    });
+  }
+
+  /** Objects and arrays nest deeper than `maxDepth`. */
+  static tooDeep(maxDepth: number, ctx: ProtocolErrorContext): ProtocolError {
+    return new ProtocolError({
+      ...ctx,
+      code: 'too_deep',
+      message: `message nests deeper than the ${maxDepth} levels allowed`,
+      details: { maxDepth },
     });
   }
 

@@ -3,6 +3,27 @@
  * a label use a restricted alphabet, so that a hostile id can never traverse a path.
  */
 import { z } from 'zod';
+import { valueDepth } from './depth.js';
+
+/** Deepest nesting an open-ended object may have inside a message (its own level counts as 1). */
+export const OPEN_OBJECT_MAX_DEPTH = 8;
+/** Largest JSON size of an open-ended object inside a message. */
+export const OPEN_OBJECT_MAX_BYTES = 256 * 1024;
+
+/**
+ * Bounds an open-ended (loose or record) object schema: at most
+ * {@link OPEN_OBJECT_MAX_DEPTH} levels and {@link OPEN_OBJECT_MAX_BYTES} of JSON, so
+ * whatever a peer stuffs into it can be stored, listed and serialised safely.
+ */
+export function boundedOpen<T extends z.ZodType>(schema: T, maxDepth = OPEN_OBJECT_MAX_DEPTH, maxBytes = OPEN_OBJECT_MAX_BYTES): T {
+  return schema.superRefine((value, ctx) => {
+    if (valueDepth(value, maxDepth) > maxDepth) {
+      ctx.addIssue({ code: 'custom', message: `nests deeper than ${maxDepth} levels` });
+      return;
+    }
+    if (JSON.stringify(value).length > maxBytes) ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes of JSON` });
+  }) as unknown as T;
+}
 
 /** Request id: any string of 1 to 128 characters, echoed by the reply. */
 export const RequestIdSchema = z.string().min(1).max(128);
@@ -74,7 +95,7 @@ export const TimestampSchema = z.iso.datetime({ offset: true });
 export const DurationMsSchema = z.int().min(0).max(7 * 24 * 3600 * 1000);
 
 /** A JSON object whose content another spec owns (e.g. an ACP session update); not inspected. */
-export const OpaqueObjectSchema = z.record(z.string(), z.unknown());
+export const OpaqueObjectSchema = boundedOpen(z.record(z.string(), z.unknown()));
 
 /** Base64 text (standard alphabet, padded). */
 export const Base64Schema = z.base64();

@@ -4,7 +4,8 @@
  * get the same error for the same input:
  *
  * 1. size (`too_large`, bytes or UTF-16 text measured as UTF-8; decoded values skip it),
- * 2. UTF-8 + JSON (`invalid_json`),
+ * 2. UTF-8 + JSON (`invalid_json`), then nesting depth (`too_deep`), so that no
+ *    schema, logger or `JSON.stringify` downstream ever recurses into a hostile shape,
  * 3. an object with a string `type` (`invalid_field`, path `[]` or `['type']`),
  * 4. a known type for the protocol and direction (`unknown_type`, path `['type']`),
  * 5. `v` equal to the protocol version (`invalid_field` when not a number,
@@ -15,16 +16,22 @@
  * {@link ProtocolError}.
  */
 import type { z } from 'zod';
+import { jsonTextDepth, valueDepth } from './depth.js';
 import { ProtocolError, type ProtocolErrorContext } from './errors.js';
 import type { BodyOf, MessageOf, Protocol } from './protocol.js';
 
 /** Default largest message a parser accepts: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/** Default deepest nesting of objects and arrays a parser accepts: 32 levels. */
+export const DEFAULT_MAX_DEPTH = 32;
+
 /** Options of {@link parseMessage}. */
 export interface ParseMessageOptions<D extends string = string> {
   /** Largest accepted message in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}, 1 MiB). */
   maxBytes?: number;
+  /** Deepest nesting of objects and arrays (default {@link DEFAULT_MAX_DEPTH}, 32). */
+  maxDepth?: number;
   /**
    * Only accept the types of this direction (default: any direction of the protocol).
    * A server should always pass the direction it receives.
@@ -36,6 +43,8 @@ export interface ParseMessageOptions<D extends string = string> {
 export interface ParseBodyOptions {
   /** Largest accepted body in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}, 1 MiB). */
   maxBytes?: number;
+  /** Deepest nesting of objects and arrays (default {@link DEFAULT_MAX_DEPTH}, 32). */
+  maxDepth?: number;
 }
 
 /** Outcome of a non-throwing parse. */
@@ -66,8 +75,8 @@ function readId(value: unknown): string | undefined {
   return typeof id === 'string' && id.length >= 1 && id.length <= 128 ? id : undefined;
 }
 
-/** Size and JSON checks; returns the decoded value or throws ProtocolError. */
-function decode(raw: RawInput, maxBytes: number, ctx: ProtocolErrorContext): unknown {
+/** Size, JSON and depth checks; returns the decoded value or throws ProtocolError. */
+function decode(raw: RawInput, maxBytes: number, ctx: ProtocolErrorContext, maxDepth = DEFAULT_MAX_DEPTH): unknown {
   let text: string;
   if (raw instanceof ArrayBuffer) raw = new Uint8Array(raw);
   if (typeof raw === 'string') {
@@ -82,13 +91,23 @@ function decode(raw: RawInput, maxBytes: number, ctx: ProtocolErrorContext): unk
       throw ProtocolError.invalidJson('bytes are not UTF-8', ctx);
     }
   } else {
+    if (valueDepth(raw, maxDepth) > maxDepth) {
+      const id = readId(raw);
+      throw ProtocolError.tooDeep(maxDepth, id === undefined ? ctx : { ...ctx, id });
+    }
     return raw;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw ProtocolError.invalidJson(err instanceof Error ? err.message.slice(0, 200) : 'unparseable', ctx);
   }
+  if (jsonTextDepth(text, maxDepth) > maxDepth) {
+    const id = readId(value);
+    throw ProtocolError.tooDeep(maxDepth, id === undefined ? ctx : { ...ctx, id });
+  }
+  return value;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -129,7 +148,7 @@ function parseMessageUnsafe<P extends Protocol>(
   opts: ParseMessageOptions<Direction<P>>,
 ): unknown {
   const ctx: ProtocolErrorContext = { protocol: protocol.name };
-  const value = decode(raw, opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, ctx);
+  const value = decode(raw, opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, ctx, opts.maxDepth);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw ProtocolError.invalidField([], 'expected a JSON object', ctx);
   }
@@ -211,7 +230,7 @@ export function parseBody<P extends Protocol, K extends keyof P['bodies'] & stri
   const ctx: ProtocolErrorContext = { protocol: protocol.name };
   return toResult(
     () => {
-      const value = decode(raw, opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, ctx);
+      const value = decode(raw, opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, ctx, opts.maxDepth);
       const schema = protocol.bodies[name] as z.ZodType | undefined;
       if (schema === undefined) throw ProtocolError.unknownType(name, ctx);
       const result = schema.safeParse(value);

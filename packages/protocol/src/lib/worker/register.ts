@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { eventSchema, requestSchema } from '../envelope.js';
 import {
+  boundedOpen,
   CountSchema,
   DetailSchema,
   LabelsSchema,
@@ -73,7 +74,7 @@ export type ReadoptedTerminal = z.infer<typeof ReadoptedTerminalSchema>;
  * learn new facts faster than the protocol version moves, so unknown keys pass
  * through untouched.
  */
-export const CapabilitiesSchema = z.looseObject({
+export const CapabilitiesSchema = boundedOpen(z.looseObject({
   runtimes: z.array(z.looseObject({ name: NameSchema, version: z.string().max(128).optional() })).max(256).optional(),
   tools: z.array(z.looseObject({ name: NameSchema, version: z.string().max(128).optional() })).max(1024).optional(),
   gpus: z
@@ -86,7 +87,7 @@ export const CapabilitiesSchema = z.looseObject({
     )
     .max(64)
     .optional(),
-});
+}));
 /** A {@link CapabilitiesSchema} value. */
 export type Capabilities = z.infer<typeof CapabilitiesSchema>;
 
