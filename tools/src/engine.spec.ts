@@ -8,7 +8,7 @@ const quiet = () => undefined;
 describe('engine tools', () => {
   it('tries DOCKER_HOST first, then the well-known sockets, without duplicates', () => {
     const list = candidateSockets({ DOCKER_HOST: 'unix:///run/podman/podman.sock', XDG_RUNTIME_DIR: '/run/user/1000' }, '/tmp/x');
-    expect(list).toEqual(['/run/podman/podman.sock', '/var/run/docker.sock', '/run/user/1000/podman/podman.sock', '/tmp/x/podman.sock']);
+    expect(list).toEqual(['/run/podman/podman.sock', '/var/run/docker.sock', '/run/user/1000/docker.sock', '/run/user/1000/podman/podman.sock', '/tmp/x/podman.sock']);
   });
 
   it('installs nothing when the Debian packages are already there', async () => {

@@ -13,6 +13,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
+import { engineSocketCandidates } from '@bosun/util';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -88,15 +89,10 @@ export function pingEngine(socketPath: string, timeoutMs = 2000): Promise<{ name
   });
 }
 
-/** The sockets to try, in order, before starting one. */
+/** The sockets to try, in order, before starting one: the shared list of `@bosun/util`, then our own. */
 export function candidateSockets(env: NodeJS.ProcessEnv, stateDir: string): string[] {
-  const list: string[] = [];
-  const fromEnv = env.DOCKER_HOST ? socketPathOf(env.DOCKER_HOST) : undefined;
-  if (fromEnv) list.push(fromEnv);
-  list.push('/var/run/docker.sock');
-  if (env.XDG_RUNTIME_DIR) list.push(join(env.XDG_RUNTIME_DIR, 'podman/podman.sock'));
-  list.push('/run/podman/podman.sock', join(stateDir, 'podman.sock'));
-  return [...new Set(list)];
+  const list = engineSocketCandidates(env).flatMap((e) => (e.socketPath ? [e.socketPath] : []));
+  return [...new Set([...list, join(stateDir, 'podman.sock')])];
 }
 
 async function which(cmd: string): Promise<string | undefined> {

@@ -1,23 +1,16 @@
 import { stat } from 'node:fs/promises';
+import { engineSocketCandidates as sharedCandidates } from '@bosun/util';
 import { request } from 'node:http';
 import type { Logger } from './logger.js';
 import type { ContainerEngineInfo, ToolInfo } from './types.js';
 import { UNKNOWN_VERSION } from './types.js';
 
 /**
- * Unix sockets where a Docker-compatible engine may listen, in the order the
- * container driver tries them: `DOCKER_HOST` (only `unix://`), Docker's default,
- * rootless Docker, then Podman (rootless, then rootful). Duplicates removed.
+ * Unix sockets where a Docker-compatible engine may listen, in the order the container
+ * driver tries them (the one list in `@bosun/util`; only `unix://` endpoints).
  */
 export function engineSocketCandidates(env: Record<string, string | undefined>): string[] {
-  const candidates: string[] = [];
-  const dockerHost = env['DOCKER_HOST'];
-  if (dockerHost?.startsWith('unix://')) candidates.push(dockerHost.slice('unix://'.length));
-  candidates.push('/var/run/docker.sock');
-  const runtimeDir = env['XDG_RUNTIME_DIR'];
-  if (runtimeDir) candidates.push(`${runtimeDir}/docker.sock`, `${runtimeDir}/podman/podman.sock`);
-  candidates.push('/run/podman/podman.sock');
-  return [...new Set(candidates)];
+  return [...new Set(sharedCandidates(env).flatMap((e) => (e.socketPath ? [e.socketPath] : [])))];
 }
 
 interface VersionBody {

@@ -3,21 +3,13 @@
  * the environment and the file system are passed in.
  */
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { DriverError } from './errors.js';
 
-/** Where an engine was found. */
-export interface EngineEndpoint {
-  /** Unix socket path, for `unix://` hosts. */
-  socketPath?: string;
-  /** Host and port, for `tcp://` hosts. */
-  host?: string;
-  port?: number;
-  /** Where it came from: `DOCKER_HOST`, `docker`, `podman-rootless`, `podman-rootful`. */
-  source: string;
-}
+import { engineSocketCandidates, parseDockerHost, type EngineEndpoint } from '@bosun/util';
 
-/** Inputs of {@link findEngineSocket}. */
+export { parseDockerHost, type EngineEndpoint };
+
+/** Inputs of {@link findEngineSockets}. */
 export interface FindSocketOptions {
   /** Environment to read `DOCKER_HOST` and `XDG_RUNTIME_DIR` from (pass `process.env` from an app). Default `{}`. */
   env?: Record<string, string | undefined>;
@@ -27,37 +19,15 @@ export interface FindSocketOptions {
   exists: (path: string) => boolean;
 }
 
-/** Parses `unix:///path`, `/path` or `tcp://host:port`; undefined for anything else. */
-export function parseDockerHost(dockerHost: string, source = 'DOCKER_HOST'): EngineEndpoint | undefined {
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length), source };
-  if (dockerHost.startsWith('/')) return { socketPath: dockerHost, source };
-  const m = /^(?:tcp|http):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
-  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : 2375, source };
-  return undefined;
-}
-
 /**
- * The candidate endpoints in order: an explicit `dockerHost` or `DOCKER_HOST`
- * (taken as given, even when its socket is missing: the caller asked for it), then the
- * existing one of `/var/run/docker.sock`, `$XDG_RUNTIME_DIR/podman/podman.sock`,
- * `/run/podman/podman.sock`. Empty when none exists.
+ * The candidate endpoints in order (the one list in `@bosun/util`): an explicit
+ * `dockerHost` or `DOCKER_HOST` (taken as given, even when its socket is missing: the
+ * caller asked for it), then those of the well-known sockets that exist. Empty when none exists.
  */
 export function findEngineSockets(opts: FindSocketOptions): EngineEndpoint[] {
-  const env = opts.env ?? {};
-  const out: EngineEndpoint[] = [];
-  const explicit = opts.dockerHost ?? env.DOCKER_HOST;
-  if (explicit) {
-    const ep = parseDockerHost(explicit, opts.dockerHost ? 'dockerHost' : 'DOCKER_HOST');
-    if (ep) out.push(ep);
-  }
-  const known: [string, string][] = [['/var/run/docker.sock', 'docker']];
-  if (env.XDG_RUNTIME_DIR) known.push([join(env.XDG_RUNTIME_DIR, 'podman/podman.sock'), 'podman-rootless']);
-  known.push(['/run/podman/podman.sock', 'podman-rootful']);
-  for (const [path, source] of known) {
-    if (out.some((e) => e.socketPath === path)) continue;
-    if (opts.exists(path)) out.push({ socketPath: path, source });
-  }
-  return out;
+  return engineSocketCandidates(opts.env ?? {}, opts.dockerHost).filter(
+    (e) => e.source === 'dockerHost' || e.source === 'DOCKER_HOST' || (e.socketPath !== undefined && opts.exists(e.socketPath)),
+  );
 }
 
 /** The first endpoint of {@link findEngineSockets}, or undefined. */
