@@ -30,7 +30,7 @@ describe('parseMessage', () => {
   });
 
   it('decodes an ArrayBuffer as UTF-8 bytes when the transport hands one over', () => {
-    const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, type: 'terminal.close', id: 'a', terminalId: 't' }));
+    const bytes = new TextEncoder().encode(JSON.stringify({ v: 1, type: 'terminal.close', id: 'a', tenant: 'acme', terminalId: 't' }));
     expect(codeOf(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))).toBe('ok');
   });
 

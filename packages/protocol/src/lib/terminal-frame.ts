@@ -122,3 +122,16 @@ export function decodeTerminalFrame(bytes: Uint8Array, opts: TerminalFrameOption
   if (offset > BigInt(Number.MAX_SAFE_INTEGER)) return fail('offset beyond 2^53 - 1');
   return { ok: true, frame: { kind: 'output', terminalId, offset: Number(offset), data } };
 }
+
+/**
+ * Largest payload of one terminal input frame, at every hop (viewer → hub → worker):
+ * 64 KiB. A bigger paste is split into frames of this size at the edge where it
+ * enters, so no hop ever forwards a frame the next would refuse.
+ */
+export const MAX_TERMINAL_INPUT_FRAME_BYTES = 64 * 1024;
+
+/**
+ * Largest message (JSON or binary) the worker accepts from its orchestrator: 1 MiB +
+ * 64 KiB. An orchestrator must never send more in one frame.
+ */
+export const WORKER_MAX_INBOUND_MESSAGE_BYTES = 1024 * 1024 + 65_536;

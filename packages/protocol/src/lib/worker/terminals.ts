@@ -51,6 +51,8 @@ export type TerminalOpenResult = z.infer<typeof TerminalOpenResultSchema>;
  * prefer the binary input frame, which has no reply.
  */
 export const TerminalInputSchema = requestSchema(V, 'terminal.input', {
+  /** Owner of the terminal: checked on every operation, another tenant's terminal is `not_found`. */
+  tenant: ResourceIdSchema,
   terminalId: ResourceIdSchema,
   /** UTF-8 text (at most 64 KiB characters). */
   data: z.string().max(65_536),
@@ -65,6 +67,8 @@ export type TerminalInputResult = z.infer<typeof TerminalInputResultSchema>;
 
 /** Resize a terminal. */
 export const TerminalResizeSchema = requestSchema(V, 'terminal.resize', {
+  /** Owner of the terminal: checked on every operation, another tenant's terminal is `not_found`. */
+  tenant: ResourceIdSchema,
   terminalId: ResourceIdSchema,
   cols: CellsSchema,
   rows: CellsSchema,
@@ -83,6 +87,8 @@ export type TerminalResizeResult = z.infer<typeof TerminalResizeResultSchema>;
 
 /** Close a terminal (kills its process). `terminal.exit` follows. */
 export const TerminalCloseSchema = requestSchema(V, 'terminal.close', {
+  /** Owner of the terminal: checked on every operation, another tenant's terminal is `not_found`. */
+  tenant: ResourceIdSchema,
   terminalId: ResourceIdSchema,
   /** Default `SIGHUP`. */
   signal: SignalSchema.optional(),
