@@ -1,16 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writePrivateJsonSync } from '@bosun/util';
 
 /**
  * Writes `data` as JSON atomically (temp file + rename) with mode 0600, so a crash never
- * leaves a half-written file and no other user can read it.
+ * leaves a half-written file and no other user can read it (`writePrivateJsonSync` of `@bosun/util`).
  */
 export function writeJsonPrivate(path: string, data: unknown): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writePrivateJsonSync(path, data);
 }
 
 /** Reads a JSON file; undefined when it does not exist. */
