@@ -1,3 +1,4 @@
+import { isErrorCode } from '@bosun/protocol';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AsyncQueue, withDeadline } from './deadline.js';
@@ -91,5 +92,11 @@ describe('AsyncQueue', () => {
     const got: number[] = [];
     for await (const n of q) got.push(n);
     expect(got).toEqual([1, 2]);
+  });
+});
+
+describe('DriverErrorCode registry', () => {
+  it('lists every driver code in the one error registry when adapters look them up', () => {
+    for (const c of Object.values(DriverErrorCode)) expect(isErrorCode(c), c).toBe(true);
   });
 });

@@ -8,13 +8,13 @@ import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
 /** Writes `data` to `path` atomically with mode 0600, creating the directory with 0700. */
-export async function writePrivateFile(path: string, data: string | Uint8Array): Promise<void> {
+export async function writePrivateFile(path: string, data: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFileAtomic(path, data, { mode: 0o600, fsync: true });
 }
 
 /** {@link writePrivateFile}, synchronously (for start-up paths that cannot await). */
-export function writePrivateFileSync(path: string, data: string | Uint8Array): void {
+export function writePrivateFileSync(path: string, data: string | Buffer): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileAtomic.sync(path, data, { mode: 0o600, fsync: true });
 }

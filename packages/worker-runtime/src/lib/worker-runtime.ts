@@ -6,6 +6,7 @@ import {
   WORKER_PROTOCOL_VERSION as V,
   type WorkerToOrchestratorMessage,
 } from '@bosun/protocol';
+import { LogThrottle, withDeadline } from '@bosun/util';
 import WebSocket from 'ws';
 import { Backoff } from './backoff.js';
 import { toSummary, type CommandHandler } from './command-handler.js';
@@ -42,6 +43,8 @@ export interface WorkerRuntimeOptions {
   maxMessageBytes?: number;
   /** Commands run at once; past it a command is answered `busy` at once, never queued unseen (default 64). */
   maxConcurrentCommands?: number;
+  /** Deadline of the engine listing sent in `worker.register`; a frozen engine registers with none (default 5 000 ms). */
+  registerListTimeoutMs?: number;
   backoff?: Backoff;
   logger: Logger;
 }
@@ -108,6 +111,8 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
     this.ws = ws;
     let alive = true;
     let registered = false;
+    // One line per kind of bad message per window, however fast a broken orchestrator sends them.
+    const badMessages = new LogThrottle({ logger: this.o.logger });
 
     ws.on('open', () => {
       this.o.logger.info({ url: this.o.url }, 'connected to orchestrator');
@@ -124,13 +129,16 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         const r = decodeTerminalFrame(toBytes(data));
-        if (!r.ok) return this.send(ws, r.error.toWire() as WorkerToOrchestratorMessage);
+        if (!r.ok) {
+          badMessages.warn(r.error.code, { code: r.error.code }, 'bad binary frame from orchestrator');
+          return this.send(ws, r.error.toWire() as WorkerToOrchestratorMessage);
+        }
         if (r.frame.kind === 'input') this.o.terminals?.input(r.frame.terminalId, r.frame.data);
         return;
       }
       const parsed = parseMessage(workerProtocol, toBytes(data), { direction: 'toWorker', maxBytes: this.o.maxMessageBytes });
       if (!parsed.ok) {
-        this.o.logger.warn({ code: parsed.error.code, path: parsed.error.path }, 'bad message from orchestrator');
+        badMessages.warn(parsed.error.code, { code: parsed.error.code, path: parsed.error.path }, 'bad message from orchestrator');
         return this.send(ws, parsed.error.toWire() as WorkerToOrchestratorMessage);
       }
       const msg = parsed.message;
@@ -164,6 +172,7 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
     });
     ws.on('error', (err) => this.o.logger.warn({ err: err.message }, 'orchestrator connection error'));
     ws.on('close', (code, reason) => {
+      badMessages.flush();
       clearInterval(this.heartbeat);
       this.o.terminals?.setLink(undefined);
       if (this.ws === ws) this.ws = undefined;
@@ -176,7 +185,14 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
   }
 
   private async register(ws: WebSocket): Promise<void> {
-    const [base, containers] = await Promise.all([this.o.payloads.register(), this.o.driver.listAll().catch(() => [])]);
+    const listMs = this.o.registerListTimeoutMs ?? 5000;
+    const [base, containers] = await Promise.all([
+      this.o.payloads.register(),
+      withDeadline('container listing for worker.register', listMs, () => this.o.driver.listAll()).catch((err: Error) => {
+        this.o.logger.warn({ err: err.message }, 'registering without containers: the engine did not list them');
+        return [];
+      }),
+    ]);
     this.o.terminals?.setLink({
       send: (m) => this.send(ws, m),
       sendBinary: (frame) => new Promise<void>((resolve) => (ws.readyState === WebSocket.OPEN ? ws.send(frame, { binary: true }, () => resolve()) : resolve())),
