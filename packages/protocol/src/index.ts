@@ -17,5 +17,6 @@ export * from './lib/node-agent/index.js';
 export * from './lib/ssh-agent/index.js';
 export * from './lib/jobs/index.js';
 export * from './lib/hub/index.js';
+export * from './lib/viewer/index.js';
 export * from './lib/protocols.js';
 export * from './lib/json-schema.js';

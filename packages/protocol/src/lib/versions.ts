@@ -16,9 +16,11 @@ export const SSH_AGENT_PROTOCOL_VERSION = 1;
 export const JOBS_PROTOCOL_VERSION = 1;
 /** Version of the CLI ⇄ hub protocol (tasks and tunnels; RFC 8628 bodies are unversioned). */
 export const HUB_PROTOCOL_VERSION = 1;
+/** Version of the terminal viewer protocol (the hub's `/ws/terminal` control frames). */
+export const VIEWER_PROTOCOL_VERSION = 1;
 
 /** The protocols this package describes. */
-export const PROTOCOL_NAMES = ['worker', 'node-agent', 'ssh-agent', 'jobs', 'hub'] as const;
+export const PROTOCOL_NAMES = ['worker', 'node-agent', 'ssh-agent', 'jobs', 'hub', 'viewer'] as const;
 
 /** Name of one protocol. */
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
@@ -30,4 +32,5 @@ export const PROTOCOL_VERSIONS: Readonly<Record<ProtocolName, number>> = Object.
   'ssh-agent': SSH_AGENT_PROTOCOL_VERSION,
   jobs: JOBS_PROTOCOL_VERSION,
   hub: HUB_PROTOCOL_VERSION,
+  viewer: VIEWER_PROTOCOL_VERSION,
 });
