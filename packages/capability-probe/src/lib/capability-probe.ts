@@ -117,9 +117,9 @@ export class CapabilityProbe {
     const memoryFree = o.host.freemem();
     const dataDir = o.dataDir;
     const [disk, containers, gateway] = await Promise.all([
-      dataDir ? withDeadline(() => o.host.statfs(dataDir), o.heartbeatTimeoutMs) : undefined,
-      withDeadline(() => o.containersRunning(), o.heartbeatTimeoutMs),
-      o.gatewayStatus ? withDeadline(o.gatewayStatus, o.heartbeatTimeoutMs) : undefined,
+      dataDir ? withDeadline(() => o.host.statfs(dataDir), o.heartbeatTimeoutMs, o.clock) : undefined,
+      withDeadline(() => o.containersRunning(), o.heartbeatTimeoutMs, o.clock),
+      o.gatewayStatus ? withDeadline(o.gatewayStatus, o.heartbeatTimeoutMs, o.clock) : undefined,
     ]);
 
     const payload: HeartbeatPayload = { cpuUsage, memoryFree, containersRunning: this.lastContainersRunning };
@@ -153,13 +153,13 @@ export class CapabilityProbe {
   private async collect(): Promise<CapabilitySnapshot> {
     const o = this.options;
     const started = o.clock.now();
-    const toolCtx = { run: o.run, path: o.path, pathExt: o.env['PATHEXT'], env: o.env, timeoutMs: o.probeTimeoutMs, logger: o.logger };
+    const toolCtx = { run: o.run, path: o.path, pathExt: o.env['PATHEXT'], env: o.env, timeoutMs: o.probeTimeoutMs, logger: o.logger, clock: o.clock };
     const [tools, answered, system, gpus] = await Promise.all([
       probeTools(o.tools, toolCtx, o.probeConcurrency),
-      probeEngineSockets(o.engineSockets, o.probeTimeoutMs, o.logger),
+      probeEngineSockets(o.engineSockets, o.probeTimeoutMs, o.logger, o.clock),
       this.systemFacts(),
       findExecutable('nvidia-smi', { path: o.path, pathExt: o.env['PATHEXT'] }).then((nvidiaSmi) =>
-        probeGpus({ si: o.si, nvidiaSmi, run: o.run, env: o.env, timeoutMs: o.probeTimeoutMs, logger: o.logger }),
+        probeGpus({ si: o.si, nvidiaSmi, run: o.run, env: o.env, timeoutMs: o.probeTimeoutMs, logger: o.logger, clock: o.clock }),
       ),
     ]);
     const strip = ({ name, version, path }: ToolInfo): ToolInfo => ({ name, version, path });
@@ -181,11 +181,11 @@ export class CapabilityProbe {
   }
 
   private async systemFacts(): Promise<SystemFacts> {
-    const { si, host, probeTimeoutMs: ms, logger } = this.options;
+    const { si, host, probeTimeoutMs: ms, logger, clock } = this.options;
     const [osInfo, cpu, mem] = await Promise.all([
-      withDeadline(() => si.osInfo(), ms),
-      withDeadline(() => si.cpu(), ms),
-      withDeadline(() => si.mem(), ms),
+      withDeadline(() => si.osInfo(), ms, clock),
+      withDeadline(() => si.cpu(), ms, clock),
+      withDeadline(() => si.mem(), ms, clock),
     ]);
     for (const [call, r] of [['osInfo', osInfo], ['cpu', cpu], ['mem', mem]] as const) {
       if (!r.ok) logger.warn({ call, reason: r.reason }, 'systeminformation call failed; using node:os');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { systemClock, type Clock } from '@bosun/util';
 
 /** What a {@link CommandRunner} is asked to do besides the argv. */
 export interface RunOptions {
@@ -8,6 +9,8 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   /** Bytes kept per stream; the rest is dropped (default 64 KiB). */
   maxOutputBytes?: number;
+  /** Timers for the deadline and the exit grace (default `systemClock` from `@bosun/util`). Tests pass `manualClock`. */
+  clock?: Clock;
 }
 
 /** Result of running a command. A runner resolves; it only rejects on a bug. */
@@ -46,6 +49,7 @@ const EXIT_GRACE_MS = 100;
 export const spawnCommandRunner: CommandRunner = (file, args, options) =>
   new Promise<CommandResult>((resolve) => {
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const clock = options.clock ?? systemClock;
     const posix = process.platform !== 'win32';
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -58,7 +62,7 @@ export const spawnCommandRunner: CommandRunner = (file, args, options) =>
     const finish = (error?: Error): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
@@ -91,7 +95,7 @@ export const spawnCommandRunner: CommandRunner = (file, args, options) =>
       }
     };
 
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       timedOut = true;
       kill();
       child.stdout?.destroy();
@@ -112,14 +116,13 @@ export const spawnCommandRunner: CommandRunner = (file, args, options) =>
       exitCode = code;
       // A grandchild that inherited the pipes would hold 'close' back forever:
       // give the pipes a moment to drain, then end the group and stop waiting.
-      const grace = setTimeout(() => {
+      const grace = clock.setTimeout(() => {
         kill();
         child.stdout?.destroy();
         child.stderr?.destroy();
         finish();
       }, EXIT_GRACE_MS);
-      grace.unref();
-      child.once('close', () => clearTimeout(grace));
+      child.once('close', () => clock.clearTimeout(grace));
     });
     child.on('close', () => finish());
   });

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { engineSocketCandidates as sharedCandidates } from '@bosun/util';
+import { engineSocketCandidates as sharedCandidates, systemClock, type Clock } from '@bosun/util';
 import { request } from 'node:http';
 import type { Logger } from './logger.js';
 import type { ContainerEngineInfo, ToolInfo } from './types.js';
@@ -23,14 +23,16 @@ interface VersionBody {
  * Resolves `undefined` when nothing answers a 2xx JSON body in time. Podman is
  * recognised by its `Podman Engine` component (its compat API says it is Docker
  * otherwise).
+ *
+ * @param clock - timer of the deadline (default `systemClock` from `@bosun/util`)
  */
-export function queryEngineSocket(socket: string, timeoutMs: number): Promise<ContainerEngineInfo | undefined> {
+export function queryEngineSocket(socket: string, timeoutMs: number, clock: Clock = systemClock): Promise<ContainerEngineInfo | undefined> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (value: ContainerEngineInfo | undefined): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       resolve(value);
     };
     const req = request({ socketPath: socket, path: '/version', method: 'GET', headers: { host: 'localhost' } }, (res) => {
@@ -47,11 +49,10 @@ export function queryEngineSocket(socket: string, timeoutMs: number): Promise<Co
       });
     });
     // Covers a peer that accepts and then never answers, as well as a slow connect.
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       req.destroy();
       finish(undefined);
     }, timeoutMs);
-    timer.unref();
     req.on('error', () => finish(undefined));
     req.end();
   });
@@ -79,16 +80,19 @@ async function isSocket(path: string): Promise<boolean> {
 /**
  * Queries every candidate socket concurrently; returns the engines that answered,
  * in candidate order. Paths that are not sockets are skipped silently.
+ *
+ * @param clock - timers of the deadlines (default `systemClock` from `@bosun/util`)
  */
 export async function probeEngineSockets(
   sockets: readonly string[],
   timeoutMs: number,
   logger: Logger,
+  clock: Clock = systemClock,
 ): Promise<ContainerEngineInfo[]> {
   const answered = await Promise.all(
     sockets.map(async (socket) => {
       if (!(await isSocket(socket))) return undefined;
-      const engine = await queryEngineSocket(socket, timeoutMs);
+      const engine = await queryEngineSocket(socket, timeoutMs, clock);
       if (!engine) logger.warn({ socket }, 'engine socket did not answer /version');
       return engine;
     }),

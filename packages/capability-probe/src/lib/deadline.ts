@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '@bosun/util';
+
 /** Outcome of {@link withDeadline}: never rejects. */
 export type DeadlineResult<T> =
   | { ok: true; value: T }
@@ -8,16 +10,17 @@ export type DeadlineResult<T> =
  * Races `work` against a timer of `ms` milliseconds. Never rejects, so one bad
  * probe cannot fail the others. The timer is unref'd and cleared on settle, so it
  * neither keeps the process alive nor leaks.
+ *
+ * @param clock - timers (default `systemClock` from `@bosun/util`, whose timers are unref'd)
  */
-export function withDeadline<T>(work: Promise<T> | (() => Promise<T>), ms: number): Promise<DeadlineResult<T>> {
+export function withDeadline<T>(work: Promise<T> | (() => Promise<T>), ms: number, clock: Clock = systemClock): Promise<DeadlineResult<T>> {
   return new Promise((resolve) => {
     let settled = false;
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       if (settled) return;
       settled = true;
       resolve({ ok: false, reason: 'timeout' });
     }, ms);
-    timer.unref?.();
     let promise: Promise<T>;
     try {
       promise = typeof work === 'function' ? work() : work;
@@ -28,13 +31,13 @@ export function withDeadline<T>(work: Promise<T> | (() => Promise<T>), ms: numbe
       (value) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve({ ok: true, value });
       },
       (error: unknown) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve({ ok: false, reason: 'error', error });
       },
     );

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { manualClock, type ManualClock } from '@bosun/util';
 import type { CommandResult, CommandRunner, RunOptions } from './command-runner.js';
 import type { CpuTimes, FsSpace, HostFacade } from './host.js';
 import type { Logger } from './logger.js';
@@ -59,27 +61,75 @@ export function fakeSi(overrides: Partial<SystemInfoFacade> = {}): SystemInfoFac
   };
 }
 
-/** A clock the test advances; `every` callbacks run on `tick()`. */
-export function fakeClock(start = 1_000_000): Clock & { t: number; advance(ms: number): void; timers: Set<() => void> } {
+/**
+ * A clock that moves only when the test says so: `advance` fires the one-shot timers
+ * that fall due (`manualClock` of `@bosun/util`); `every` callbacks are kept in
+ * `timers` and run when the test calls them.
+ */
+export function fakeClock(start = 1_000_000): Clock & ManualClock & { timers: Set<() => void> } {
+  const manual = manualClock(start);
   const timers = new Set<() => void>();
-  const clock = {
-    t: start,
+  return {
+    ...manual,
     timers,
-    now: () => clock.t,
     every(_ms: number, fn: () => void) {
       timers.add(fn);
-      return () => timers.delete(fn);
-    },
-    advance(ms: number) {
-      clock.t += ms;
+      return () => void timers.delete(fn);
     },
   };
-  return clock;
 }
+
+/** A `manualClock` that also records every timer's delay and counts the timers still pending. */
+export function trackingClock(start = 0): ManualClock & { delays: number[]; pending(): number } {
+  const clock = manualClock(start);
+  const delays: number[] = [];
+  const live = new Set<unknown>();
+  return {
+    ...clock,
+    delays,
+    pending: () => live.size,
+    setTimeout: (fn, ms) => {
+      delays.push(ms);
+      const handle = clock.setTimeout(() => {
+        live.delete(handle);
+        fn();
+      }, ms);
+      live.add(handle);
+      return handle;
+    },
+    clearTimeout: (handle) => {
+      live.delete(handle);
+      clock.clearTimeout(handle);
+    },
+  };
+}
+
+/** Tracks whether `promise` has settled, without awaiting it. */
+export function settledFlag(promise: Promise<unknown>): { readonly settled: boolean } {
+  const flag = { settled: false };
+  promise.then(
+    () => (flag.settled = true),
+    () => (flag.settled = true),
+  );
+  return flag;
+}
+
+/** One turn of the event loop: every microtask and I/O callback already queued has run. Not a wait for time. */
+export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A logger that keeps what it is given. */
 export function recordingLogger(): Logger & { lines: Array<{ level: string; obj: unknown; msg?: string }> } {
   const lines: Array<{ level: string; obj: unknown; msg?: string }> = [];
   const at = (level: string) => (obj: object | string, msg?: string) => void lines.push({ level, obj, msg });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Whether `pid` runs; a killed orphan lingering as a zombie until its new parent reaps it counts as dead. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/.test(stat);
+  } catch {
+    return false;
+  }
 }

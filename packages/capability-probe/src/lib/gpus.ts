@@ -1,3 +1,4 @@
+import type { Clock } from '@bosun/util';
 import type { CommandRunner } from './command-runner.js';
 import type { Logger } from './logger.js';
 import type { SystemInfoFacade } from './system-info.js';
@@ -44,6 +45,8 @@ export interface GpuProbeInput {
   timeoutMs: number;
   /** Logger. */
   logger: Logger;
+  /** Timers of the `nvidia-smi` deadline (default `systemClock` from `@bosun/util`). */
+  clock?: Clock;
 }
 
 /**
@@ -80,7 +83,7 @@ export async function probeGpus(input: GpuProbeInput): Promise<GpuInfo[]> {
 
 async function runNvidiaSmi(input: GpuProbeInput, file: string): Promise<GpuInfo[]> {
   try {
-    const result = await input.run(file, NVIDIA_SMI_ARGS, { timeoutMs: input.timeoutMs, env: input.env });
+    const result = await input.run(file, NVIDIA_SMI_ARGS, { timeoutMs: input.timeoutMs, env: input.env, ...(input.clock ? { clock: input.clock } : {}) });
     if (result.timedOut || result.error || result.exitCode !== 0) {
       input.logger.warn({ timedOut: result.timedOut, exitCode: result.exitCode }, 'nvidia-smi failed');
       return [];

@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { systeminformationFacade, type SystemInfoFacade } from './system-info.js';
 import { DEFAULT_TOOL_SPECS, type ToolSpec } from './tool-specs.js';
 import { WorkerModeSchema, type GatewayStatus, type WorkerMode } from '@bosun/protocol';
+import { systemClock as timerClock, type Clock as TimerClock } from '@bosun/util';
 
 /** What the caller's optional gateway callback reports for the heartbeat. */
 export interface GatewayStatusReport {
@@ -14,17 +15,21 @@ export interface GatewayStatusReport {
   detail?: string;
 }
 
-/** Time source and scheduler, injectable so tests control staleness. */
-export interface Clock {
-  /** Milliseconds since an arbitrary epoch. */
-  now(): number;
+/**
+ * Time source, one-shot timers (every probe deadline) and a repeating scheduler (the
+ * refresh), injectable so tests control staleness and deadlines without waiting.
+ * The one-shot part is `@bosun/util`'s `Clock`.
+ */
+export interface Clock extends TimerClock {
   /** Calls `fn` every `ms`; returns a function that stops it. Must not keep the process alive. */
   every(ms: number, fn: () => void): () => void;
 }
 
-/** The default {@link Clock}: `Date.now` and an unref'd `setInterval`. */
+/** The default {@link Clock}: `@bosun/util`'s `systemClock` (Date.now, unref'd timers) plus an unref'd `setInterval`. */
 export const systemClock: Clock = Object.freeze({
-  now: () => Date.now(),
+  now: timerClock.now,
+  setTimeout: timerClock.setTimeout,
+  clearTimeout: timerClock.clearTimeout,
   every: (ms: number, fn: () => void) => {
     const timer = setInterval(fn, ms);
     timer.unref();
@@ -72,7 +77,7 @@ export interface CapabilityProbeOptions {
   si?: SystemInfoFacade;
   /** Fast host facts (default {@link nodeHost}). */
   host?: HostFacade;
-  /** Clock (default {@link systemClock}). */
+  /** Clock for cache age, the refresh timer and every probe deadline (default {@link systemClock}). */
   clock?: Clock;
   /** pino-compatible logger (default: silent). */
   logger?: Logger;

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCommandRunner } from './command-runner.js';
-import { fakeRunner, recordingLogger, result } from './fakes.test-util.js';
+import { manualClock } from '@bosun/util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawnCommandRunner, type CommandResult } from './command-runner.js';
+import { alive, fakeRunner, recordingLogger, result, settledFlag, turn } from './fakes.test-util.js';
 import { probeTool, probeTools, type ToolProbeContext } from './probe-tools.js';
 import type { ToolSpec } from './tool-specs.js';
 import { UNKNOWN_VERSION } from './types.js';
@@ -20,13 +21,32 @@ describe('probeTools', () => {
   });
   afterAll(() => rm(bin, { recursive: true, force: true }));
 
-  const ctx = (run: ToolProbeContext['run'], timeoutMs = 200): ToolProbeContext => ({
+  const ctx = (run: ToolProbeContext['run'], timeoutMs = 200, clock?: ToolProbeContext['clock']): ToolProbeContext => ({
     run,
     path: bin,
     env: {},
     timeoutMs,
     logger: recordingLogger(),
+    ...(clock ? { clock } : {}),
   });
+
+  // Slow fakes the test releases by hand: `running` counts the calls in flight.
+  function gatedRunner(versions: Record<string, string>) {
+    const gates: Array<() => void> = [];
+    const state = { running: 0, peak: 0, gates };
+    const gated = (v: string) => () => {
+      state.running++;
+      state.peak = Math.max(state.peak, state.running);
+      return new Promise<CommandResult>((resolve) =>
+        gates.push(() => {
+          state.running--;
+          resolve(result({ stdout: v }));
+        }),
+      );
+    };
+    const run = fakeRunner(Object.fromEntries(Object.entries(versions).map(([name, v]) => [name, gated(v)])));
+    return { run, state };
+  }
 
   it('reports name, version and path when the tool answers', async () => {
     const run = fakeRunner({ alpha: result({ stdout: 'alpha 1.2.3\n' }) });
@@ -47,12 +67,19 @@ describe('probeTools', () => {
     expect(tool?.version).toBe(UNKNOWN_VERSION);
   });
 
-  it('reports version unknown by its own deadline when a runner never resolves', async () => {
+  it('reports version unknown at its own deadline when a runner never resolves', async () => {
     const run = fakeRunner({ alpha: 'hang' });
-    const started = Date.now();
-    const [tool] = await probeTools([{ name: 'alpha', kind: 'tool' }], ctx(run, 100));
+    const clock = manualClock();
+    const probing = probeTools([{ name: 'alpha', kind: 'tool' }], ctx(run, 100, clock));
+    const state = settledFlag(probing);
+    await vi.waitFor(() => expect(run.calls).toHaveLength(1));
+    // Past the runner's own deadline the probe still trusts it a little; then it stops waiting.
+    clock.advance(100);
+    await turn();
+    expect(state.settled).toBe(false);
+    clock.advance(250);
+    const [tool] = await probing;
     expect(tool).toMatchObject({ name: 'alpha', version: UNKNOWN_VERSION });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('reports version unknown when the output has no version or the parser throws', async () => {
@@ -73,41 +100,35 @@ describe('probeTools', () => {
   });
 
   it('runs at most `concurrency` probes at once when given a limit', async () => {
-    let running = 0;
-    let peak = 0;
-    const slow = () => async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 30));
-      running--;
-      return result({ stdout: '1.0' });
-    };
-    const run = fakeRunner({ alpha: slow(), beta: slow(), gamma: slow(), delta: slow() });
-    const tools = await probeTools(
+    const { run, state } = gatedRunner({ alpha: '1.0', beta: '2.0', gamma: '3.0', delta: '4.0' });
+    const probing = probeTools(
       ['alpha', 'beta', 'gamma', 'delta'].map((name) => ({ name, kind: 'tool' as const })),
       ctx(run, 1000),
       2,
     );
-    expect(tools).toHaveLength(4);
-    expect(peak).toBe(2);
+    // Release one probe at a time, each only once the limit is reached again (or nothing is left to start).
+    for (let released = 0; released < 4; released++) {
+      await vi.waitFor(() => expect(state.running).toBe(Math.min(2, 4 - released)));
+      state.gates.shift()?.();
+    }
+    const tools = await probing;
+    expect(tools.map((t) => t.version)).toEqual(['1.0', '2.0', '3.0', '4.0']);
+    expect(run.calls.map((c) => c.file.split('/').pop())).toEqual(['alpha', 'beta', 'gamma', 'delta']);
+    expect(state.peak).toBe(2);
   });
 
   it('runs probes concurrently when several tools are slow', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const slow = (v: string) => () => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      return new Promise<ReturnType<typeof result>>((r) => setTimeout(() => ((inFlight -= 1), r(result({ stdout: v }))), 150));
-    };
-    const run = fakeRunner({ alpha: slow('1.0'), beta: slow('2.0'), gamma: slow('3.0'), delta: slow('4.0') });
-    const tools = await probeTools(
+    const { run, state } = gatedRunner({ alpha: '1.0', beta: '2.0', gamma: '3.0', delta: '4.0' });
+    const probing = probeTools(
       ['alpha', 'beta', 'gamma', 'delta'].map((name) => ({ name, kind: 'tool' as const })),
       ctx(run, 1000),
     );
+    // All four are in flight at once before any answers (counted, not timed); serial probing never gets there.
+    await vi.waitFor(() => expect(state.running).toBe(4));
+    for (const release of state.gates.splice(0).reverse()) release();
+    const tools = await probing;
     expect(tools.map((t) => t.version)).toEqual(['1.0', '2.0', '3.0', '4.0']);
-    // All four were running at once (counted, not timed).
-    expect(most).toBe(4);
+    expect(state.peak).toBe(4);
   });
 });
 
@@ -120,7 +141,7 @@ describe('probeTools on this machine', () => {
     fakeBin = await mkdtemp(join(tmpdir(), 'bosun-fake-bin-'));
     // Absolute path: the probe's env has only fakeBin on its PATH. The sleep is a
     // grandchild holding stdout, the case execFile's own timeout cannot handle.
-    await writeFile(join(fakeBin, 'sleepy-tool'), '#!/bin/sh\n/bin/sleep 1000\n');
+    await writeFile(join(fakeBin, 'sleepy-tool'), `#!/bin/sh\necho $$ > ${join(fakeBin, 'sleepy.pid')}\n/bin/sleep 1000\n`);
     await chmod(join(fakeBin, 'sleepy-tool'), 0o755);
   });
   afterAll(() => rm(fakeBin, { recursive: true, force: true }));
@@ -142,27 +163,30 @@ describe('probeTools on this machine', () => {
     expect(gitVersion).toContain(git?.version);
   });
 
-  it('reports a tool that sleeps forever as found with version unknown within its deadline', async () => {
+  it('reports a tool that sleeps forever as found with version unknown at its deadline', async () => {
     const path = fakeBin;
-    const started = Date.now();
-    const tools = await probeTools(
+    const clock = manualClock();
+    const probing = probeTools(
       [
         { name: 'sleepy-tool', kind: 'tool' },
         { name: 'bosun-no-such-tool', kind: 'tool' },
       ],
-      { run: spawnCommandRunner, path, env: { PATH: path }, timeoutMs: 500, logger: recordingLogger() },
+      { run: spawnCommandRunner, path, env: { PATH: path }, timeoutMs: 500, logger: recordingLogger(), clock },
     );
-    // 500 ms deadline plus slack for a loaded machine; without the group kill this would take 1000 s.
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(450); // it really hung until the deadline
-    expect(elapsed).toBeLessThan(2500);
-    expect(tools).toHaveLength(1);
-    expect(tools.find((t) => t.name === 'sleepy-tool')).toEqual({
-      name: 'sleepy-tool',
-      kind: 'tool',
-      version: UNKNOWN_VERSION,
-      path: join(fakeBin, 'sleepy-tool'),
-    });
-    expect(tools.find((t) => t.name === 'bosun-no-such-tool')).toBeUndefined();
+    const state = settledFlag(probing);
+    const pid = await vi.waitFor(async () => {
+      const n = Number((await readFile(join(fakeBin, 'sleepy.pid'), 'utf8')).trim());
+      if (!n) throw new Error('sleepy-tool has not started yet');
+      return n;
+    }, { timeout: 10_000, interval: 20 });
+    // It really hangs until the deadline; without the group kill it would take 1000 s.
+    clock.advance(499);
+    await turn();
+    expect(state.settled).toBe(false);
+    clock.advance(1);
+    const tools = await probing;
+    expect(tools).toEqual([{ name: 'sleepy-tool', kind: 'tool', version: UNKNOWN_VERSION, path: join(fakeBin, 'sleepy-tool') }]);
+    // The tool's shell was killed with its group.
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000, interval: 20 });
   });
 });

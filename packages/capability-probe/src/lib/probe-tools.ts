@@ -1,3 +1,4 @@
+import type { Clock } from '@bosun/util';
 import type { CommandRunner } from './command-runner.js';
 import { withDeadline } from './deadline.js';
 import type { Logger } from './logger.js';
@@ -20,7 +21,12 @@ export interface ToolProbeContext {
   timeoutMs: number;
   /** Logger for probes that failed or hung. */
   logger: Logger;
+  /** Timers for the deadlines, passed on to `run` too (default `systemClock` from `@bosun/util`). */
+  clock?: Clock;
 }
+
+// How long past its own deadline a runner may take to resolve before the probe stops waiting.
+const OUTER_DEADLINE_SLACK_MS = 250;
 
 /** A found tool plus the list it belongs to. */
 export interface ProbedTool extends ToolInfo {
@@ -39,8 +45,9 @@ export async function probeTool(spec: ToolSpec, ctx: ToolProbeContext): Promise<
   const found = { name: spec.name, kind: spec.kind, path };
   // The runner has its own deadline; this outer one guards against a runner that ignores it.
   const outcome = await withDeadline(
-    () => ctx.run(path, spec.args ?? ['--version'], { timeoutMs: ctx.timeoutMs, env: ctx.env }),
-    ctx.timeoutMs + 250,
+    () => ctx.run(path, spec.args ?? ['--version'], { timeoutMs: ctx.timeoutMs, env: ctx.env, ...(ctx.clock ? { clock: ctx.clock } : {}) }),
+    ctx.timeoutMs + OUTER_DEADLINE_SLACK_MS,
+    ctx.clock,
   );
   if (!outcome.ok) {
     ctx.logger.warn({ tool: spec.name, path, reason: outcome.reason }, 'version probe failed');
