@@ -144,9 +144,8 @@ export function describeConformance(
       });
 
       it('rejects with timeout when the deadline expires mid-exec, and kills the command', async () => {
-        const t0 = Date.now();
+        // Without the deadline the exec would resolve after 5 s, not reject: no wall-clock bound needed.
         await expectCode(d.exec(ref, { cmd: ['sh', '-c', 'sleep 5; echo late > late.txt'], timeoutMs: 400 }), 'timeout');
-        expect(Date.now() - t0).toBeLessThan(3000);
         await new Promise((r) => setTimeout(r, 300));
         const check = await d.exec(ref, { cmd: ['sh', '-c', 'ls late.txt 2>/dev/null || echo absent'] });
         expect(check.stdout.toString().trim()).toBe('absent');

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { manualClock } from '@bosun/util';
+import { describe, expect, it, vi } from 'vitest';
 import { findEngineSocket, findEngineSockets, parseDockerHost, pingEngine } from './socket.js';
 import { expectCode } from '../conformance/conformance.test-util.js';
 
@@ -46,15 +47,27 @@ describe('pingEngine', () => {
     await expectCode(pingEngine({ socketPath: '/nonexistent/bosun.sock', source: 'test' }, 500), 'engine_unavailable');
   });
 
-  it('rejects timeout when the socket accepts but never answers', async () => {
+  it('rejects timeout at the deadline when the socket accepts but never answers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bosun-sock-'));
     const path = join(dir, 'mute.sock');
-    const server = createServer(() => undefined);
+    let requestBytes = 0;
+    const server = createServer((conn) => conn.on('data', (b: Buffer) => (requestBytes += b.length)));
     await new Promise<void>((r) => server.listen(path, r));
     try {
-      const t0 = Date.now();
-      await expectCode(pingEngine({ socketPath: path, source: 'test' }, 200), 'timeout');
-      expect(Date.now() - t0).toBeLessThan(1500);
+      const clock = manualClock();
+      const ping = pingEngine({ socketPath: path, source: 'test' }, 200, clock);
+      let settled = false;
+      ping.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      // The request reached the mute peer; only the deadline can end the ping now.
+      await vi.waitFor(() => expect(requestBytes).toBeGreaterThan(0));
+      clock.advance(199);
+      await new Promise((r) => setImmediate(r));
+      expect(settled).toBe(false);
+      clock.advance(1);
+      await expectCode(ping, 'timeout');
     } finally {
       server.close();
       await rm(dir, { recursive: true, force: true });

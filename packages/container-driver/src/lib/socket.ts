@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { DriverError } from './errors.js';
 
-import { engineSocketCandidates, parseDockerHost, type EngineEndpoint } from '@bosun/util';
+import { engineSocketCandidates, parseDockerHost, systemClock, type Clock, type EngineEndpoint } from '@bosun/util';
 
 export { parseDockerHost, type EngineEndpoint };
 
@@ -42,8 +42,12 @@ export interface EngineVersion {
   apiVersion: string;
 }
 
-/** Reads `GET /version` with a deadline (default 2 000 ms). Rejects with `engine_unavailable` or `timeout`. */
-export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000): Promise<EngineVersion> {
+/**
+ * Reads `GET /version` with a deadline (default 2 000 ms). Rejects with `engine_unavailable` or `timeout`.
+ *
+ * @param clock - timer of the deadline (default `systemClock` from `@bosun/util`)
+ */
+export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000, clock: Clock = systemClock): Promise<EngineVersion> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -58,7 +62,7 @@ export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000): Promise<
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           if (res.statusCode !== 200) {
             return reject(DriverError.engineUnavailable(`engine answered ${res.statusCode} to /version`));
           }
@@ -72,12 +76,12 @@ export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000): Promise<
         });
       },
     );
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       req.destroy();
       reject(DriverError.timeout('engine ping', timeoutMs));
     }, timeoutMs);
     req.on('error', (err) => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       reject(DriverError.engineUnavailable(`no engine at ${endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`}`, err));
     });
     req.end();
