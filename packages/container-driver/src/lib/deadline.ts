@@ -1,11 +1,17 @@
 /**
- * Deadlines: every call that may hang goes through {@link withDeadline}.
+ * Deadlines: every call that may hang goes through {@link withDeadline}, the driver's
+ * face of `@bosun/util`'s one implementation.
  */
+import { withDeadline as utilWithDeadline } from '@bosun/util';
 import { DriverError } from './errors.js';
 
 /**
  * Runs `fn` with an AbortSignal that fires after `ms` (or when `outer` aborts) and
- * rejects with `timeout` at that moment, whether or not `fn` honours the signal.
+ * rejects at that moment, whether or not `fn` honours the signal:
+ * - at the deadline with `DriverError` `timeout` ("<what> timed out after <ms> ms");
+ * - when `outer` aborts first, with its reason when that is an Error, else with
+ *   `@bosun/util`'s `CancelledError` (code `cancelled`). An aborted call is never
+ *   reported as a timeout.
  */
 export async function withDeadline<T>(
   what: string,
@@ -13,26 +19,7 @@ export async function withDeadline<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   outer?: AbortSignal,
 ): Promise<T> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const onOuter = () => ac.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuter, { once: true });
-  try {
-    return await Promise.race([
-      fn(ac.signal),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          ac.abort(new Error('deadline'));
-          reject(DriverError.timeout(what, ms));
-        }, ms);
-        if (outer?.aborted) reject(DriverError.timeout(`${what} (aborted)`, 0));
-        outer?.addEventListener('abort', () => reject(DriverError.timeout(`${what} (aborted)`, 0)), { once: true });
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuter);
-  }
+  return utilWithDeadline(what, ms, fn, { signal: outer, onTimeout: (w, m) => DriverError.timeout(w, m) });
 }
 
 /** A minimal async queue turning pushed values into an AsyncIterable. */

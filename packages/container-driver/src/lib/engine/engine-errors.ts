@@ -25,7 +25,13 @@ export function toDriverError(err: unknown, what: string, ctx: { image?: string 
   if (e?.code && ['ECONNREFUSED', 'ENOENT', 'EPIPE', 'ECONNRESET', 'EACCES'].includes(e.code)) {
     return DriverError.engineUnavailable(`engine unavailable: ${e.code}`, err);
   }
-  if ((e as Error)?.name === 'AbortError') return DriverError.timeout(what, 0, err);
+  if ((e as Error)?.name === 'AbortError') {
+    // Say what happened: the call's own AbortSignal.timeout fired, or a caller aborted it; never "after 0 ms".
+    const reason = (err as { cause?: unknown }).cause;
+    if (isDriverError(reason)) return reason;
+    if ((reason as Error | undefined)?.name === 'TimeoutError') return new DriverError('timeout', `${what}: the engine did not answer before the call's deadline`, err);
+    return new DriverError('timeout', `${what}: the call was aborted before the engine answered`, err);
+  }
   const imageMissing = /no such image|image not known|not found.*image|image.*not found|unable to find image/i.test(msg);
   switch (e?.statusCode) {
     case 404:
