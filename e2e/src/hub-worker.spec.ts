@@ -171,14 +171,19 @@ describe.skipIf(!engine)('hub + worker + podman + chromium', () => {
     expect((await command({ type: 'image.delete', image: tag })).body.deleted).toBe(true);
   }, 120_000);
 
-  it('drives terminal.open/input/resize/close through the API', async () => {
+  it('drives terminal.open/input/resize/close through the API, each naming the tenant that opened it', async () => {
     const open = await command({ type: 'terminal.open', tenant: TENANT, containerId, cols: 100, rows: 30 });
     expect(open.body.terminalId).toMatch(/^t[0-9a-f]{16}$/);
     const terminalId = open.body.terminalId;
-    expect((await command({ type: 'terminal.input', terminalId, data: 'echo x\n' })).body.terminalId).toBe(terminalId);
-    expect((await command({ type: 'terminal.resize', terminalId, cols: 120, rows: 40 })).body).toMatchObject({ cols: 120, rows: 40 });
-    expect((await command({ type: 'terminal.close', terminalId })).status).toBe(200);
-    expect((await command({ type: 'terminal.input', terminalId, data: 'x' })).body.error.code).toBe('not_found');
+    expect((await command({ type: 'terminal.input', tenant: TENANT, terminalId, data: 'echo x\n' })).body.terminalId).toBe(terminalId);
+    expect((await command({ type: 'terminal.resize', tenant: TENANT, terminalId, cols: 120, rows: 40 })).body).toMatchObject({ cols: 120, rows: 40 });
+    // The tenant is required, and another tenant cannot type into, resize or close this terminal.
+    expect((await command({ type: 'terminal.input', terminalId, data: 'x' })).body.error).toMatchObject({ code: 'invalid_field', path: ['tenant'] });
+    expect((await command({ type: 'terminal.input', tenant: 'someone-else', terminalId, data: 'x' })).body.error.code).toBe('not_found');
+    expect((await command({ type: 'terminal.resize', tenant: 'someone-else', terminalId, cols: 10, rows: 10 })).body.error.code).toBe('not_found');
+    expect((await command({ type: 'terminal.close', tenant: 'someone-else', terminalId })).body.error.code).toBe('not_found');
+    expect((await command({ type: 'terminal.close', tenant: TENANT, terminalId })).status).toBe(200);
+    expect((await command({ type: 'terminal.input', tenant: TENANT, terminalId, data: 'x' })).body.error.code).toBe('not_found');
   });
 
   async function openPage(): Promise<Page> {
@@ -229,6 +234,7 @@ describe.skipIf(!engine)('hub + worker + podman + chromium', () => {
     await until('output flowing', async () => ((await screenText(page)).includes('L400') ? true : undefined));
     hub.child.kill('SIGKILL');
     await hub.exited;
+    // The fault itself, not a wait for a result: the hub stays down this long while the loop keeps writing.
     await new Promise((r) => setTimeout(r, outageMs));
     hub = spawnApp('hub', [], hubEnv());
     await hub.waitFor(/hub ready/);

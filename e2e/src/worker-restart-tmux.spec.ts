@@ -39,6 +39,32 @@ describe.skipIf(!engine)('worker restart with the tmux backend', () => {
     return (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const command = (body: Record<string, unknown>) => api(`/api/workers/${workerId}/commands`, body);
+  // Attaches a viewer through the hub from offset 0 and resolves with what it saw once `needle` shows;
+  // `onAttached` runs when the hub says the viewer is attached.
+  const seeOnTerminal = (terminalId: string, needle: string, onAttached?: () => void) =>
+    new Promise<string>((resolve, reject) => {
+      const q = new URLSearchParams({ worker: workerId, tenant: TENANT, terminal: terminalId, offset: '0' });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/terminal?${q}`, ['bosun.v1', `bearer.${admin}`]);
+      let text = '';
+      const timer = setTimeout(() => (ws.close(), reject(new Error(`no ${needle} in: ${text}`))), 20_000);
+      const check = () => {
+        if (!text.includes(needle)) return;
+        clearTimeout(timer);
+        ws.close();
+        resolve(text);
+      };
+      ws.on('error', (err) => (clearTimeout(timer), reject(err)));
+      ws.on('message', (d, isBinary) => {
+        if (!isBinary) {
+          const m = JSON.parse(d.toString()) as { type: string; data?: string };
+          if (m.type === 'attached') onAttached?.();
+          if (m.type === 'snapshot') text += m.data;
+          return check();
+        }
+        text += d.toString();
+        check();
+      });
+    });
   const online = () => until('worker online', async () => ((await api('/api/workers')).workers as { online: boolean; info?: { terminals?: { terminalId: string }[] } }[]).find((w) => w.online));
 
   beforeAll(async () => {
@@ -71,8 +97,9 @@ describe.skipIf(!engine)('worker restart with the tmux backend', () => {
     const open = await command({ type: 'terminal.open', tenant: TENANT, containerId, cols: 80, rows: 24 });
     const terminalId = open.terminalId as string;
     expect(terminalId).toBeTruthy();
-    await command({ type: 'terminal.input', terminalId, data: 'echo before-$((1+1))\n' });
-    await new Promise((r) => setTimeout(r, 500));
+    await command({ type: 'terminal.input', tenant: TENANT, terminalId, data: 'echo before-$((1+1))\n' });
+    // The shell ran the line (its result, not the echoed command line, is on the terminal) before the worker dies.
+    await seeOnTerminal(terminalId, 'before-2');
 
     worker.child.kill('SIGKILL');
     await worker.exited;
@@ -83,26 +110,7 @@ describe.skipIf(!engine)('worker restart with the tmux backend', () => {
     });
     expect(w.info?.terminals?.map((t) => t.terminalId)).toContain(terminalId);
 
-    const seen = await new Promise<string>((resolve, reject) => {
-      const q = new URLSearchParams({ worker: workerId, tenant: TENANT, terminal: terminalId, offset: '0' });
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/terminal?${q}`, ['bosun.v1', `bearer.${admin}`]);
-      let text = '';
-      const timer = setTimeout(() => reject(new Error(`no after-4 in: ${text}`)), 20_000);
-      ws.on('message', (d, isBinary) => {
-        if (!isBinary) {
-          const m = JSON.parse(d.toString()) as { type: string; data?: string };
-          if (m.type === 'attached') void command({ type: 'terminal.input', terminalId, data: 'echo after-$((2+2))\n' });
-          if (m.type === 'snapshot') text += m.data;
-          return;
-        }
-        text += d.toString();
-        if (text.includes('after-4')) {
-          clearTimeout(timer);
-          ws.close();
-          resolve(text);
-        }
-      });
-    });
+    const seen = await seeOnTerminal(terminalId, 'after-4', () => void command({ type: 'terminal.input', tenant: TENANT, terminalId, data: 'echo after-$((2+2))\n' }));
     // The screen from before the restart comes back with the live output after it.
     expect(seen).toContain('before-2');
     expect(seen).toContain('after-4');
