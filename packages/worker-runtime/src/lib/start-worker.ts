@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CapabilityProbe } from '@bosun/capability-probe';
 import { createDriver, type ContainerDriver } from '@bosun/container-driver';
 import { PtyManager } from '@bosun/pty-manager';
+import { SandboxService } from '@bosun/sandbox';
 import { ByomFiles } from './byom-files.js';
 import { CommandHandler } from './command-handler.js';
 import type { Logger } from './logger.js';
@@ -82,7 +83,8 @@ export async function startWorker(s: WorkerSettings, env: Record<string, string 
     allowHostShell: kind === 'process',
     ...(s.tmux && engineIsPodman ? { tmuxPodmanPath: s.podmanPath ?? 'podman' } : {}),
   });
-  const handler = new CommandHandler({ driver, terminals, securityFloor: s.securityFloor, allowedRoots: s.allowedRoots ?? [], logger });
+  const sandbox = new SandboxService({ driver, securityFloor: s.securityFloor, allowedRoots: s.allowedRoots ?? [], logger });
+  const handler = new CommandHandler({ sandbox, terminals, logger });
   const probe = new CapabilityProbe({
     name: s.workerName ?? hostname(),
     agentVersion: s.agentVersion,
