@@ -204,18 +204,20 @@ export function describePeerConformance(name: string, makeLink: MakeLink): void 
       const events: unknown[] = [];
       orch.onEvent((m) => events.push(m));
       const got = collectText(l.b);
-      const bad = [
+      const bad: (string | Uint8Array)[] = [
         'not json {',
+        Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]),
         JSON.stringify({ v, type: 'no.such.type' }),
         JSON.stringify({ v: 99, type: 'terminal.exit', terminalId: 't-1', exitCode: 0 }),
         JSON.stringify({ v, type: 'container.list.result', id: 'x1', containers: 'nope' }),
         '['.repeat(40) + ']'.repeat(40),
         JSON.stringify({ v, type: 'terminal.exit', terminalId: 't-1', exitCode: 0, pad: 'x'.repeat(100 * 1024) }),
       ];
-      for (const text of bad) l.b.send({ kind: 'text', data: enc.encode(text) });
+      for (const text of bad) l.b.send({ kind: 'text', data: typeof text === 'string' ? enc.encode(text) : text });
       l.b.send({ kind: 'text', data: enc.encode(JSON.stringify({ v, type: 'terminal.exit', terminalId: 't-2', exitCode: 1 })) });
-      await until(() => got.length === bad.length && events.length === 1, 'six error replies and one event');
+      await until(() => got.length === bad.length && events.length === 1, 'an error reply each and one event');
       expect(got.map((m) => [m['type'], m['code']])).toEqual([
+        ['error', 'invalid_json'],
         ['error', 'invalid_json'],
         ['error', 'unknown_type'],
         ['error', 'unsupported_version'],
@@ -223,7 +225,7 @@ export function describePeerConformance(name: string, makeLink: MakeLink): void 
         ['error', 'too_deep'],
         ['error', 'too_large'],
       ]);
-      expect(got[3]).toMatchObject({ id: 'x1', details: { path: ['containers'] } });
+      expect(got[4]).toMatchObject({ id: 'x1', details: { path: ['containers'] } });
       expect(events).toEqual([{ v, type: 'terminal.exit', terminalId: 't-2', exitCode: 1 }]);
       expect(orch.closed).toBe(false);
     });

@@ -12,7 +12,7 @@ describe('WebSocketFrameStream helpers', () => {
   });
 
   it('gives ws the same maxPayload as maxFrameBytes and no compression when asked for options', () => {
-    expect(webSocketOptions(4096)).toEqual({ maxPayload: 4096, perMessageDeflate: false });
+    expect(webSocketOptions(4096)).toEqual({ maxPayload: 4096, perMessageDeflate: false, skipUTF8Validation: true });
     expect(() => webSocketOptions(0)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
   });
 

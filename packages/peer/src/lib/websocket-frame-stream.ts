@@ -21,12 +21,14 @@ export interface WebSocketFrameStreamOptions {
 }
 
 /**
- * The `ws` options that match `maxFrameBytes`: `maxPayload` equal to it and no
+ * The `ws` options that match `maxFrameBytes`: `maxPayload` equal to it, no
  * per-message compression (a compressed frame hides its size until inflated, and the
- * deflate queue is not counted in `bufferedAmount`).
+ * deflate queue is not counted in `bufferedAmount`), and no UTF-8 check in ws, so a
+ * text frame that is not UTF-8 reaches the parser and is answered `invalid_json`
+ * instead of closing the link (1007).
  */
-export function webSocketOptions(maxFrameBytes?: number): { maxPayload: number; perMessageDeflate: false } {
-  return { maxPayload: checkMaxFrameBytes(maxFrameBytes), perMessageDeflate: false };
+export function webSocketOptions(maxFrameBytes?: number): { maxPayload: number; perMessageDeflate: false; skipUTF8Validation: true } {
+  return { maxPayload: checkMaxFrameBytes(maxFrameBytes), perMessageDeflate: false, skipUTF8Validation: true };
 }
 
 /** Bytes of a `ws` message, converted once, without copying a single Buffer. */
