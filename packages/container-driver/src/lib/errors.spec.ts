@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AsyncQueue, withDeadline } from './deadline.js';
 import { baseImages, followProgress } from './engine/progress.js';
 import { toDriverError } from './engine/engine-errors.js';
-import { DriverError, isDriverError } from './errors.js';
+import { DriverError, DriverErrorCode, isDriverError } from './errors.js';
 
 const httpErr = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode, json: { message } });
 
