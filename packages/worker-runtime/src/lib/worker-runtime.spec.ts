@@ -129,4 +129,40 @@ describe('WorkerRuntime', () => {
     await until(() => (o.received.filter((m) => m.type === 'worker.register').length === 2 ? true : undefined));
     expect(drops).toEqual([50]);
   });
+
+  it('logs a flood of malformed messages once plus a count, and answers each one', async () => {
+    const o = await orchestrator();
+    const warns: unknown[] = [];
+    const logger = { ...silentLogger, warn: (obj: object | string) => void warns.push(obj) };
+    const rt = new WorkerRuntime({ url: o.url, token: 't', driver, handler: heldHandler().handler, payloads, logger });
+    cleanup.push(() => rt.close(), () => o.wss.close());
+    rt.start();
+    await until(() => (rt.id ? true : undefined));
+    for (let i = 0; i < 500; i++) o.sockets[0].send('{oops');
+    await until(() => (o.received.filter((m) => m.type === 'error').length === 500 ? true : undefined));
+    expect(warns.filter((w) => (w as { code?: string }).code === 'invalid_json')).toHaveLength(1);
+    expect(o.sockets).toHaveLength(1);
+  });
+
+  it('answers too_deep for a deeply nested command and stays connected', async () => {
+    const o = await orchestrator();
+    const rt = new WorkerRuntime({ url: o.url, token: 't', driver, handler: heldHandler().handler, payloads, logger: silentLogger });
+    cleanup.push(() => rt.close(), () => o.wss.close());
+    rt.start();
+    await until(() => (rt.id ? true : undefined));
+    o.sockets[0].send(`{"v":1,"type":"images.list","id":"deep","x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
+    const err = await until(() => o.received.find((m) => m.type === 'error' && m.id === 'deep'));
+    expect(err.code).toBe('too_deep');
+    expect(o.sockets).toHaveLength(1);
+  });
+
+  it('registers without containers when the engine does not answer the listing in time', async () => {
+    const o = await orchestrator();
+    const frozen = { listAll: () => new Promise<never>(() => undefined) } as unknown as ContainerDriver;
+    const rt = new WorkerRuntime({ url: o.url, token: 't', driver: frozen, handler: heldHandler().handler, payloads, logger: silentLogger, registerListTimeoutMs: 20 });
+    cleanup.push(() => rt.close(), () => o.wss.close());
+    rt.start();
+    await until(() => (rt.id ? true : undefined));
+    expect(o.received[0]).toMatchObject({ type: 'worker.register', containers: [] });
+  });
 });

@@ -1,18 +1,23 @@
 import { EventEmitter } from 'node:events';
+import { Peer, WebSocketFrameStream, webSocketOptions, type OutboundMessage, type ReplyMessage } from '@bosun/peer';
 import {
   decodeTerminalFrame,
-  parseMessage,
   workerProtocol,
+  WORKER_MAX_INBOUND_MESSAGE_BYTES,
   WORKER_PROTOCOL_VERSION as V,
+  type WorkerCommand,
   type WorkerToOrchestratorMessage,
 } from '@bosun/protocol';
-import { LogThrottle, withDeadline } from '@bosun/util';
+import { withDeadline } from '@bosun/util';
 import WebSocket from 'ws';
 import { Backoff } from './backoff.js';
 import { toSummary, type CommandHandler } from './command-handler.js';
 import type { Logger } from './logger.js';
 import type { TerminalBridge } from './terminal-bridge.js';
 import type { ContainerDriver } from '@bosun/container-driver';
+
+/** The worker's side of the peer seam. */
+type WorkerPeer = Peer<typeof workerProtocol, 'toWorker'>;
 
 type Register = Extract<WorkerToOrchestratorMessage, { type: 'worker.register' }>;
 type Heartbeat = Extract<WorkerToOrchestratorMessage, { type: 'worker.heartbeat' }>;
@@ -39,7 +44,7 @@ export interface WorkerRuntimeOptions {
   heartbeatIntervalMs?: number;
   /** Deadline for the `worker.registered` reply (default 15 000 ms). */
   registerTimeoutMs?: number;
-  /** Largest inbound message in bytes (default 1 MiB + 64 KiB). */
+  /** Largest inbound message or frame in bytes (default `WORKER_MAX_INBOUND_MESSAGE_BYTES`, 1 MiB + 64 KiB). */
   maxMessageBytes?: number;
   /** Commands run at once; past it a command is answered `busy` at once, never queued unseen (default 64). */
   maxConcurrentCommands?: number;
@@ -69,7 +74,6 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
   private readonly backoff: Backoff;
   private workerId: string | undefined;
   private regSeq = 0;
-  private inFlight = 0;
 
   constructor(private readonly o: WorkerRuntimeOptions) {
     super();
@@ -103,20 +107,26 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
 
   private connect(): void {
     if (this.closed) return;
+    const maxFrameBytes = this.o.maxMessageBytes ?? WORKER_MAX_INBOUND_MESSAGE_BYTES;
     const ws = new WebSocket(this.o.url, {
       headers: { authorization: `Bearer ${this.o.token}` },
-      maxPayload: this.o.maxMessageBytes ?? 1024 * 1024 + 65_536,
+      ...webSocketOptions(maxFrameBytes),
       handshakeTimeout: 10_000,
     });
     this.ws = ws;
     let alive = true;
-    let registered = false;
-    // One line per kind of bad message per window, however fast a broken orchestrator sends them.
-    const badMessages = new LogThrottle({ logger: this.o.logger });
 
     ws.on('open', () => {
       this.o.logger.info({ url: this.o.url }, 'connected to orchestrator');
-      void this.register(ws).catch((err: Error) => {
+      const peer = this.attachPeer(ws, maxFrameBytes);
+      void this.register(ws, peer, () => {
+        if (!alive) {
+          this.o.logger.warn('orchestrator stopped answering pings');
+          return ws.terminate();
+        }
+        alive = false;
+        ws.ping();
+      }).catch((err: Error) => {
         this.o.logger.error({ err: err.message }, 'registration failed');
         ws.terminate();
       });
@@ -126,53 +136,8 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
       this.o.logger.error({ status: res.statusCode }, res.statusCode === 401 ? 'orchestrator refused the worker token' : 'orchestrator refused the connection');
       ws.terminate();
     });
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        const r = decodeTerminalFrame(toBytes(data));
-        if (!r.ok) {
-          badMessages.warn(r.error.code, { code: r.error.code }, 'bad binary frame from orchestrator');
-          return this.send(ws, r.error.toWire() as WorkerToOrchestratorMessage);
-        }
-        if (r.frame.kind === 'input') this.o.terminals?.input(r.frame.terminalId, r.frame.data);
-        return;
-      }
-      const parsed = parseMessage(workerProtocol, toBytes(data), { direction: 'toWorker', maxBytes: this.o.maxMessageBytes });
-      if (!parsed.ok) {
-        badMessages.warn(parsed.error.code, { code: parsed.error.code, path: parsed.error.path }, 'bad message from orchestrator');
-        return this.send(ws, parsed.error.toWire() as WorkerToOrchestratorMessage);
-      }
-      const msg = parsed.message;
-      if (msg.type === 'worker.registered') {
-        registered = true;
-        this.onRegistered(ws, msg.workerId, msg.heartbeatIntervalMs, () => {
-          if (!alive) {
-            this.o.logger.warn('orchestrator stopped answering pings');
-            return ws.terminate();
-          }
-          alive = false;
-          ws.ping();
-        });
-        return;
-      }
-      if (msg.type === 'error') {
-        this.o.logger.warn({ code: msg.code, message: msg.message }, 'orchestrator reported an error');
-        if (!registered && msg.code === 'unsupported_version') ws.close(1002, 'unsupported version');
-        return;
-      }
-      if (this.inFlight >= (this.o.maxConcurrentCommands ?? 64)) {
-        this.send(ws, { v: V, type: 'error', id: msg.id, code: 'busy', message: `worker is running ${this.inFlight} commands; try again` });
-        return;
-      }
-      this.inFlight += 1;
-      const sink = { send: (m: WorkerToOrchestratorMessage) => this.send(ws, m) };
-      void this.o.handler
-        .handle(msg, sink)
-        .then((reply) => this.send(ws, reply))
-        .finally(() => (this.inFlight -= 1));
-    });
     ws.on('error', (err) => this.o.logger.warn({ err: err.message }, 'orchestrator connection error'));
     ws.on('close', (code, reason) => {
-      badMessages.flush();
       clearInterval(this.heartbeat);
       this.o.terminals?.setLink(undefined);
       if (this.ws === ws) this.ws = undefined;
@@ -184,7 +149,41 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
     });
   }
 
-  private async register(ws: WebSocket): Promise<void> {
+  /**
+   * Puts the peer seam on an open socket: every inbound frame is parsed there, commands
+   * run through the handler (bounded in flight: past the bound the peer answers `busy`),
+   * binary frames are terminal input, and bad input is answered and logged once per window.
+   */
+  private attachPeer(ws: WebSocket, maxFrameBytes: number): WorkerPeer {
+    const peer: WorkerPeer = new Peer({
+      stream: new WebSocketFrameStream(ws, { maxFrameBytes }),
+      protocol: workerProtocol,
+      receives: 'toWorker',
+      replyTypes: { 'worker.register': 'worker.registered' },
+      idPrefix: 'w',
+      logger: this.o.logger,
+      limits: { maxInboundInFlight: this.o.maxConcurrentCommands ?? 64, maxMessageBytes: maxFrameBytes },
+    });
+    peer.onRequest(async (cmd) => {
+      const sink = { send: (m: WorkerToOrchestratorMessage) => this.send(peer, m) };
+      const reply = await this.o.handler.handle(cmd as WorkerCommand, sink);
+      return reply as unknown as ReplyMessage<WorkerToOrchestratorMessage>;
+    });
+    peer.onBinary((bytes) => {
+      const r = decodeTerminalFrame(bytes);
+      if (!r.ok) return this.send(peer, r.error.toWire() as WorkerToOrchestratorMessage);
+      if (r.frame.kind === 'input') this.o.terminals?.input(r.frame.terminalId, r.frame.data);
+    });
+    peer.onEvent((msg) => {
+      if (msg.type === 'error') {
+        this.o.logger.warn({ code: msg.code, message: msg.message }, 'orchestrator reported an error');
+        if (!this.workerId && msg.code === 'unsupported_version') ws.close(1002, 'unsupported version');
+      }
+    });
+    return peer;
+  }
+
+  private async register(ws: WebSocket, peer: WorkerPeer, checkAlive: () => void): Promise<void> {
     const listMs = this.o.registerListTimeoutMs ?? 5000;
     const [base, containers] = await Promise.all([
       this.o.payloads.register(),
@@ -194,29 +193,27 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
       }),
     ]);
     this.o.terminals?.setLink({
-      send: (m) => this.send(ws, m),
-      sendBinary: (frame) => new Promise<void>((resolve) => (ws.readyState === WebSocket.OPEN ? ws.send(frame, { binary: true }, () => resolve()) : resolve())),
+      send: (m) => this.send(peer, m),
+      sendBinary: (frame) => peer.sendBinary(frame).catch(() => undefined),
     });
     const terminals = this.o.terminals?.alive() ?? [];
     this.regSeq += 1;
-    this.send(ws, {
-      v: V,
-      type: 'worker.register',
-      id: `register-${this.regSeq}`,
-      ...base,
-      containers: containers.map(toSummary),
-      ...(terminals.length ? { terminals } : {}),
-    });
-    const timeout = setTimeout(() => {
-      if (!this.workerId || ws !== this.ws) {
-        this.o.logger.error('no worker.registered reply in time');
-        ws.terminate();
-      }
-    }, this.o.registerTimeoutMs ?? 15_000);
-    timeout.unref();
+    const reply = await peer.request(
+      {
+        v: V,
+        type: 'worker.register',
+        id: `register-${this.regSeq}`,
+        ...base,
+        containers: containers.map(toSummary),
+        ...(terminals.length ? { terminals } : {}),
+      },
+      { timeoutMs: this.o.registerTimeoutMs ?? 15_000 },
+    );
+    if (reply.type !== 'worker.registered' || ws !== this.ws) throw new Error(`unexpected reply to worker.register: ${reply.type}`);
+    this.onRegistered(peer, reply.workerId, reply.heartbeatIntervalMs, checkAlive);
   }
 
-  private onRegistered(ws: WebSocket, workerId: string, intervalMs: number | undefined, checkAlive: () => void): void {
+  private onRegistered(peer: WorkerPeer, workerId: string, intervalMs: number | undefined, checkAlive: () => void): void {
     this.workerId = workerId;
     this.backoff.reset();
     this.o.logger.info({ workerId }, 'registered');
@@ -227,7 +224,7 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
       checkAlive();
       try {
         const hb = await this.o.payloads.heartbeat();
-        this.send(ws, { v: V, type: 'worker.heartbeat', ...hb });
+        this.send(peer, { v: V, type: 'worker.heartbeat', ...hb });
       } catch (err) {
         this.o.logger.warn({ err: (err as Error).message }, 'heartbeat failed');
       }
@@ -236,13 +233,12 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
     this.heartbeat = setInterval(() => void beat(), every);
   }
 
-  private send(ws: WebSocket, message: WorkerToOrchestratorMessage): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  /** Sends a message now; a closed or backed-up link drops it with a throttled warning (replies have their own path in the peer). */
+  private send(peer: WorkerPeer, message: WorkerToOrchestratorMessage): void {
+    try {
+      peer.send(message as OutboundMessage<typeof workerProtocol, 'toWorker'>);
+    } catch (err) {
+      this.o.logger.debug({ err: (err as Error).message, type: message.type }, 'message not sent');
+    }
   }
-}
-
-function toBytes(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
 }
