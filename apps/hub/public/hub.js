@@ -1,6 +1,8 @@
 // Bosun hub page: workers, their containers, and a terminal (xterm.js) that reconnects
 // without losing a byte: it remembers the offset of the last byte it showed and asks for
-// exactly what follows.
+// exactly what follows. Control frames follow the viewer protocol of @bosun/protocol.
+import { parseHubFrame, viewerFrame } from './viewer-client.js';
+import { VIEWER_CLOSE } from './viewer-protocol.js';
 const token = (() => {
   const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
   if (m) sessionStorage.setItem('bosun-token', decodeURIComponent(m[1]));
@@ -92,7 +94,13 @@ function openTerminal(workerId, tenant, containerId, title) {
         state.bytes += bytes.byteLength;
         return;
       }
-      const msg = JSON.parse(ev.data);
+      let msg;
+      try {
+        msg = parseHubFrame(ev.data);
+      } catch (err) {
+        setState(`bad frame from the hub: ${err.message}`);
+        return;
+      }
       if (msg.type === 'terminal') {
         state.terminalId = msg.terminalId;
         if (msg.offset !== undefined && state.offset === 0) state.offset = msg.offset;
@@ -105,12 +113,18 @@ function openTerminal(workerId, tenant, containerId, title) {
         state.offset = msg.offset;
         setState('restored from a screen snapshot (older output had left the buffer)');
       } else if (msg.type === 'resync') state.offset = msg.offset;
+      else if (msg.type === 'dropped') setState(`dropped (${msg.code}) at byte ${msg.offset}`);
       else if (msg.type === 'waiting') setState(`waiting: ${msg.reason}`);
       else if (msg.type === 'exit') setState(`process exited (${msg.exitCode ?? 'signal'})`);
       else if (msg.type === 'error') setState(`error: ${msg.message}`);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (state.disposed) return;
+      // Refused (another tenant's or a gone terminal) or revoked: reconnecting cannot help.
+      if (ev.code === VIEWER_CLOSE.refused.code || ev.code === VIEWER_CLOSE.revoked.code || ev.code === VIEWER_CLOSE.badRequest.code) {
+        setState(`closed: ${ev.reason}`);
+        return;
+      }
       setState(`disconnected; reconnecting in ${state.retry} ms`);
       setTimeout(connect, state.retry);
       state.retry = Math.min(state.retry * 2, 8000);
@@ -118,7 +132,7 @@ function openTerminal(workerId, tenant, containerId, title) {
   };
   const enc = new TextEncoder();
   term.onData((d) => state.ws?.readyState === 1 && state.ws.send(enc.encode(d)));
-  term.onResize(({ cols, rows }) => state.ws?.readyState === 1 && state.ws.send(JSON.stringify({ type: 'resize', cols, rows })));
+  term.onResize(({ cols, rows }) => state.ws?.readyState === 1 && state.ws.send(viewerFrame('resize', { cols, rows })));
   window.onresize = () => fit.fit();
   connect();
   current = { dispose: () => ((state.disposed = true), state.ws?.close(), term.dispose()) };

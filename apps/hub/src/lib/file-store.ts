@@ -1,14 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
-
-/** Writes `text` atomically (temp file + rename) with mode 0600. */
-export function writePrivateFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, path);
-}
+import { writePrivateFile } from '@bosun/util';
 
 /**
  * A small JSON document on disk: read once at start, kept in memory, written back
@@ -43,13 +35,14 @@ export class JsonFileStore<T extends object> {
   update(change: (draft: T) => void): Promise<void> {
     change(this.data);
     this.dirty = true;
-    this.writing = this.writing.then(() => this.flush());
+    // A failed write must not stop later ones: each update retries from the latest document.
+    this.writing = this.writing.catch(() => undefined).then(() => this.flush());
     return this.writing;
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    writePrivateFile(this.path, JSON.stringify(this.data));
+    await writePrivateFile(this.path, JSON.stringify(this.data));
   }
 }

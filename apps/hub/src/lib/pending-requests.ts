@@ -15,6 +15,7 @@ interface Pending<T> {
   reject(err: Error): void;
   timer: NodeJS.Timeout;
   onProgress?: (message: unknown) => void;
+  onReply?: (value: T) => void;
 }
 
 /**
@@ -25,14 +26,19 @@ interface Pending<T> {
 export class PendingRequests<T = unknown> {
   private readonly pending = new Map<string, Pending<T>>();
 
-  /** Registers `id` and resolves with its reply, or rejects after `timeoutMs`. */
-  wait(id: string, timeoutMs: number, onProgress?: (message: unknown) => void): Promise<T> {
+  /**
+   * Registers `id` and resolves with its reply, or rejects after `timeoutMs`.
+   * `onReply` (default none) sees the reply synchronously, inside {@link resolve}: a relay
+   * uses it to act on a reply before the next message of the same socket is handled,
+   * which a promise continuation would not guarantee.
+   */
+  wait(id: string, timeoutMs: number, onProgress?: (message: unknown) => void, onReply?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new RequestFailedError('timeout', `no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, onProgress });
+      this.pending.set(id, { resolve, reject, timer, onProgress, onReply });
     });
   }
 
@@ -42,6 +48,7 @@ export class PendingRequests<T = unknown> {
     if (!p) return false;
     this.pending.delete(id);
     clearTimeout(p.timer);
+    p.onReply?.(value);
     p.resolve(value);
     return true;
   }

@@ -1,45 +1,75 @@
-import { pino } from 'pino';
+import { silentLogger } from '@bosun/logger';
+import type { HubToViewerBody } from '@bosun/protocol';
 import { describe, expect, it } from 'vitest';
-import { TerminalRelay, type TerminalClient } from './terminal-relay.js';
-import type { WorkerRegistry } from './worker-registry.js';
+import { TerminalRelay, type RelayClient } from './terminal-relay.js';
+import type { RequestHooks, WorkerRegistry } from './worker-registry.js';
 
-/** A registry stand-in that records terminal.open requests and answers them. */
-function fakeRegistry(online = true, streamEnd = Infinity) {
-  const opens: { terminalId?: string; fromOffset?: number }[] = [];
+interface OpenCmd {
+  type: string;
+  id: string;
+  tenant: string;
+  terminalId?: string;
+  fromOffset?: number;
+}
+
+/** A registry stand-in that records terminal.open requests and answers them (synchronously through onReply, like the real one). */
+function fakeRegistry(opts: { online?: boolean; streamEnd?: number; owner?: string; manual?: boolean } = {}) {
+  const opens: { tenant: string; terminalId?: string; fromOffset?: number }[] = [];
+  const held: (() => void)[] = [];
+  const state = { online: opts.online ?? true };
   const registry = {
     relay: undefined,
-    isOnline: () => online,
+    isOnline: () => state.online,
     nextId: () => `r${opens.length}`,
-    request: async (_w: string, cmd: { type: string; terminalId?: string; fromOffset?: number; id: string }) => {
-      opens.push({ terminalId: cmd.terminalId, fromOffset: cmd.fromOffset });
-      return { v: 1, type: 'terminal.open.result', id: cmd.id, terminalId: cmd.terminalId, offset: Math.min(cmd.fromOffset ?? 0, streamEnd) };
+    request: (_w: string, cmd: OpenCmd, hooks: RequestHooks = {}) => {
+      opens.push({ tenant: cmd.tenant, terminalId: cmd.terminalId, fromOffset: cmd.fromOffset });
+      const reply =
+        opts.owner !== undefined && cmd.tenant !== opts.owner
+          ? { v: 1, type: 'error' as const, id: cmd.id, code: 'not_found', message: 'terminal not found' }
+          : { v: 1, type: 'terminal.open.result' as const, id: cmd.id, terminalId: cmd.terminalId!, offset: Math.min(cmd.fromOffset ?? 0, opts.streamEnd ?? Infinity) };
+      return new Promise((resolve) => {
+        const answer = () => {
+          hooks.onReply?.(reply as never);
+          resolve(reply);
+        };
+        if (opts.manual) held.push(answer);
+        else queueMicrotask(answer);
+      });
     },
   };
-  return { registry: registry as unknown as WorkerRegistry, opens };
+  return { registry: registry as unknown as WorkerRegistry, opens, state, answerNext: () => held.shift()?.() };
 }
 
 function client(pos: number) {
   const bytes: number[] = [];
-  const control: Record<string, unknown>[] = [];
-  const c: TerminalClient = { pos, sendBytes: (d) => bytes.push(...d), sendControl: (m) => control.push(m) };
-  return { c, bytes, control };
+  const control: HubToViewerBody[] = [];
+  const refused: string[] = [];
+  const c: RelayClient = {
+    pos,
+    attached: false,
+    sendBytes: (d) => bytes.push(...d),
+    sendControl: (m) => control.push(m),
+    refuse: (code) => refused.push(code),
+    revoked: () => refused.push('revoked'),
+  };
+  return { c, bytes, control, refused };
 }
 
-const silent = pino({ level: 'silent' });
 const buf = (from: number, to: number) => Uint8Array.from({ length: to - from }, (_, i) => (from + i) % 256);
+const settle = () => new Promise((r) => setImmediate(r));
 
 describe('TerminalRelay', () => {
-  it('asks the worker to replay from the lowest offset any client needs', async () => {
+  it('asks the worker to replay from the lowest offset any client needs when clients join', async () => {
     const { registry, opens } = fakeRegistry();
-    const relay = new TerminalRelay(registry, silent);
+    const relay = new TerminalRelay(registry, silentLogger);
     await relay.join('w', 'tenant', 't1', client(100).c);
     await relay.join('w', 'tenant', 't1', client(40).c);
     expect(opens.map((o) => o.fromOffset)).toEqual([100, 40]);
   });
 
-  it('gives each client only the bytes past its own offset: no gap, no duplicate', async () => {
+  it('gives each client only the bytes past its own offset when replay and live output overlap', async () => {
     const { registry } = fakeRegistry();
-    const relay = new TerminalRelay(registry, silent);
+    const relay = new TerminalRelay(registry, silentLogger);
     const a = client(50);
     const b = client(20);
     await relay.join('w', 'tenant', 't1', a.c);
@@ -52,9 +82,61 @@ describe('TerminalRelay', () => {
     expect([a.c.pos, b.c.pos]).toEqual([80, 80]);
   });
 
-  it('sends a snapshot only to clients behind it and moves them to its offset', async () => {
+  it('drops a frame that would leave a gap and reattaches from the lowest offset when no attach is in progress', async () => {
+    const { registry, opens } = fakeRegistry();
+    const relay = new TerminalRelay(registry, silentLogger);
+    const a = client(100);
+    await relay.join('w', 'tenant', 't1', a.c);
+    relay.onOutput('w', 't1', 150, buf(150, 160)); // e.g. a frame of the worker's previous viewer
+    expect(a.bytes).toEqual([]);
+    expect(a.c.pos).toBe(100);
+    expect(a.control.some((m) => m.type === 'resync')).toBe(false);
+    await settle();
+    expect(opens.map((o) => o.fromOffset)).toEqual([100, 100]);
+    relay.onOutput('w', 't1', 100, buf(100, 160));
+    expect(a.bytes).toEqual([...buf(100, 160)]);
+  });
+
+  it('drops in-flight frames past the offset without another reattach when an attach is in progress', async () => {
+    const { registry, opens, answerNext } = fakeRegistry({ manual: true });
+    const relay = new TerminalRelay(registry, silentLogger);
+    const a = client(100);
+    const joined = relay.join('w', 'tenant', 't1', a.c);
+    relay.onOutput('w', 't1', 500, buf(500, 600)); // old viewer's frame, before terminal.open.result
+    answerNext();
+    await joined;
+    relay.onOutput('w', 't1', 100, buf(100, 600)); // the replay
+    expect(opens).toHaveLength(1);
+    expect(a.bytes).toEqual([...buf(100, 600)]);
+    expect(relay.stats.gapsDropped).toBe(0); // not attached yet: nothing counted, nothing sent
+  });
+
+  it('sends no output and no attached to a client when its tenant is refused by the worker', async () => {
+    const { registry } = fakeRegistry({ owner: 'alice' });
+    const relay = new TerminalRelay(registry, silentLogger);
+    const alice = client(0);
+    await relay.join('w', 'alice', 't1', alice.c);
+    const mallory = client(0);
+    await relay.join('w', 'mallory', 't1', mallory.c);
+    relay.onOutput('w', 't1', 0, buf(0, 10));
+    expect(mallory.refused).toEqual(['not_found']);
+    expect(mallory.bytes).toEqual([]);
+    expect(mallory.control.some((m) => m.type === 'attached')).toBe(false);
+    expect(alice.bytes).toEqual([...buf(0, 10)]);
+  });
+
+  it('keys fan-outs by tenant when two tenants name the same terminal', async () => {
+    const { registry, opens } = fakeRegistry();
+    const relay = new TerminalRelay(registry, silentLogger);
+    await relay.join('w', 'alice', 't1', client(0).c);
+    await relay.join('w', 'bob', 't1', client(0).c);
+    expect(relay.size).toBe(2);
+    expect(opens.map((o) => o.tenant)).toEqual(['alice', 'bob']);
+  });
+
+  it('sends a snapshot only to clients behind it and moves them to its offset when the offset left the buffer', async () => {
     const { registry } = fakeRegistry();
-    const relay = new TerminalRelay(registry, silent);
+    const relay = new TerminalRelay(registry, silentLogger);
     const behind = client(0);
     const ahead = client(5000);
     await relay.join('w', 'tenant', 't1', behind.c);
@@ -66,27 +148,36 @@ describe('TerminalRelay', () => {
   });
 
   it('tells clients to wait when the worker is offline and reattaches when it is back', async () => {
-    const { registry, opens } = fakeRegistry(false);
-    const relay = new TerminalRelay(registry, silent);
+    const { registry, opens, state } = fakeRegistry({ online: false });
+    const relay = new TerminalRelay(registry, silentLogger);
     const a = client(10);
     await relay.join('w', 'tenant', 't1', a.c);
     expect(a.control.at(-1)).toMatchObject({ type: 'waiting' });
     expect(opens).toHaveLength(0);
-    (registry as unknown as { isOnline: () => boolean }).isOnline = () => true;
+    state.online = true;
     relay.onWorkerBack('w');
-    await new Promise((r) => setImmediate(r));
-    expect(opens).toEqual([{ terminalId: 't1', fromOffset: 10 }]);
+    await settle();
+    expect(opens).toEqual([{ tenant: 'tenant', terminalId: 't1', fromOffset: 10 }]);
     expect(a.control.at(-1)).toMatchObject({ type: 'attached', offset: 10 });
   });
 
-  it("moves clients to the new stream when the worker's offsets began again (re-adopted terminal)", async () => {
-    const { registry } = fakeRegistry(true, 100);
-    const relay = new TerminalRelay(registry, silent);
+  it("moves clients to the new stream and tells them when the worker's offsets began again", async () => {
+    const { registry } = fakeRegistry({ streamEnd: 100 });
+    const relay = new TerminalRelay(registry, silentLogger);
     const a = client(5000);
     await relay.join('w', 'tenant', 't1', a.c);
-    expect(a.control).toContainEqual({ type: 'resync', offset: 100 });
+    expect(a.control).toContainEqual(expect.objectContaining({ type: 'resync', offset: 100 }));
     expect(a.c.pos).toBe(100);
     relay.onOutput('w', 't1', 100, buf(100, 110));
     expect(a.bytes).toEqual([...buf(100, 110)]);
+  });
+
+  it('closes every viewer of a worker when it is revoked', async () => {
+    const { registry } = fakeRegistry();
+    const relay = new TerminalRelay(registry, silentLogger);
+    const a = client(0);
+    await relay.join('w', 'tenant', 't1', a.c);
+    relay.onWorkerRevoked('w');
+    expect(a.refused).toEqual(['revoked']);
   });
 });

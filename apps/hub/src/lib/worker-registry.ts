@@ -1,17 +1,20 @@
 import {
+  BosunError,
   decodeTerminalFrame,
   encodeTerminalInputFrame,
+  MAX_TERMINAL_INPUT_FRAME_BYTES,
   parseMessage,
   workerProtocol,
+  WORKER_MAX_INBOUND_MESSAGE_BYTES,
   WORKER_PROTOCOL_VERSION as V,
   type OrchestratorToWorkerMessage,
   type WorkerCommand,
   type WorkerToOrchestratorMessage,
 } from '@bosun/protocol';
-import type { Logger } from 'pino';
+import type { Logger } from '@bosun/logger';
+import { LogThrottle, systemClock, type Clock } from '@bosun/util';
 import WebSocket from 'ws';
 import { PendingRequests, RequestFailedError } from './pending-requests.js';
-import type { TerminalRelay } from './terminal-relay.js';
 import type { WorkerTokenStore } from './token-store.js';
 
 type Register = Extract<WorkerToOrchestratorMessage, { type: 'worker.register' }>;
@@ -28,10 +31,40 @@ export interface WorkerState {
   heartbeat?: Omit<Heartbeat, 'v' | 'type'> & { receivedAt: string };
 }
 
+/** What the registry tells the terminal relay about workers (see `TerminalRelay`). */
+export interface WorkerTerminalEvents {
+  onOutput(workerId: string, terminalId: string, offset: number, data: Uint8Array): void;
+  onSnapshot(workerId: string, terminalId: string, offset: number, data: string): void;
+  onExit(workerId: string, terminalId: string, exitCode: number | null, signal?: string): void;
+  onViewerDropped(workerId: string, terminalId: string): void;
+  onWorkerGone(workerId: string): void;
+  onWorkerBack(workerId: string): void;
+  onWorkerRevoked(workerId: string): void;
+}
+
 interface Connection {
   ws: WebSocket;
   pending: PendingRequests<WorkerToOrchestratorMessage>;
   registered: boolean;
+  throttle: LogThrottle;
+}
+
+/** Options of {@link WorkerRegistry}. */
+export interface WorkerRegistryOptions {
+  tokens: WorkerTokenStore;
+  logger: Logger;
+  /** Largest message accepted from a worker in bytes (default 4 MiB). */
+  maxMessageBytes?: number;
+  /**
+   * Most bytes queued on one worker socket before terminal input to it is refused with
+   * `busy` instead of queued (default 8 MiB).
+   */
+  maxWorkerBufferedBytes?: number;
+  /** Window in which repeats of one bad-message code on a connection are only counted (default 10 000 ms). */
+  logWindowMs?: number;
+  /** How long a closed worker socket may take to finish its close handshake before it is destroyed (default 2 000 ms). */
+  closeGraceMs?: number;
+  clock?: Clock;
 }
 
 /** The bytes of a ws message, whatever shape ws handed them in. */
@@ -56,23 +89,49 @@ export function replyDeadlineMs(cmd: WorkerCommand): number {
   }
 }
 
+/** Per-request hooks of {@link WorkerRegistry.request}. */
+export interface RequestHooks {
+  /** Progress messages (image builds), in order. */
+  onProgress?: (message: unknown) => void;
+  /** The reply, synchronously, before the next message of the worker's socket is handled. */
+  onReply?: (reply: WorkerToOrchestratorMessage) => void;
+}
+
+/** Closes `ws` with `code`/`reason`, destroying it if the peer has not finished the handshake after `graceMs`. */
+export function closeWithin(ws: WebSocket, code: number, reason: string, graceMs: number, clock: Clock = systemClock): void {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  const timer = clock.setTimeout(() => ws.terminate(), graceMs);
+  ws.once('close', () => clock.clearTimeout(timer));
+  ws.close(code, reason);
+}
+
 /**
  * Connected workers, by id: O(1) per heartbeat (one map lookup and two field writes),
  * requests with deadlines, and the link to the terminal relay. Every inbound message is
  * parsed with the worker protocol; a bad one gets the typed error reply and the
- * connection lives on.
+ * connection lives on, and is logged once per code and window with a count.
  */
 export class WorkerRegistry {
   private readonly states = new Map<string, WorkerState>();
   private readonly conns = new Map<string, Connection>();
-  relay: TerminalRelay | undefined;
+  private readonly o: Required<Omit<WorkerRegistryOptions, 'tokens' | 'logger' | 'clock'>> & { clock: Clock };
+  private seq = 0;
+  /** The terminal relay (set by it). */
+  relay: WorkerTerminalEvents | undefined;
 
-  constructor(
-    private readonly tokens: WorkerTokenStore,
-    private readonly logger: Logger,
-    private readonly maxMessageBytes = 4 * 1024 * 1024,
-  ) {
-    for (const r of tokens.list()) this.states.set(r.workerId, { workerId: r.workerId, name: r.name, online: false });
+  constructor(private readonly opts: WorkerRegistryOptions) {
+    this.o = Object.freeze({
+      maxMessageBytes: opts.maxMessageBytes ?? 4 * 1024 * 1024,
+      maxWorkerBufferedBytes: opts.maxWorkerBufferedBytes ?? 8 * 1024 * 1024,
+      logWindowMs: opts.logWindowMs ?? 10_000,
+      closeGraceMs: opts.closeGraceMs ?? 2000,
+      clock: opts.clock ?? systemClock,
+    });
+    for (const r of opts.tokens.list()) this.states.set(r.workerId, { workerId: r.workerId, name: r.name, online: false });
+  }
+
+  private get logger(): Logger {
+    return this.opts.logger;
   }
 
   /** Every known worker (connected or not). */
@@ -89,53 +148,68 @@ export class WorkerRegistry {
     return this.conns.size;
   }
 
+  /** Adds a worker the hub just issued a token to (listed offline until it connects). */
+  added(workerId: string, name: string): void {
+    if (!this.states.has(workerId)) this.states.set(workerId, { workerId, name, online: false });
+  }
+
   /** Adopts an authenticated worker socket. An older socket of the same worker is closed. */
   accept(workerId: string, name: string, ws: WebSocket): void {
+    if (!this.opts.tokens.get(workerId)) {
+      // Revoked between the upgrade's token check and now.
+      closeWithin(ws, 4001, 'revoked', this.o.closeGraceMs, this.o.clock);
+      return;
+    }
     const previous = this.conns.get(workerId);
     if (previous) previous.ws.close(4000, 'replaced by a newer connection');
-    const conn: Connection = { ws, pending: new PendingRequests(), registered: false };
+    const throttle = new LogThrottle({ logger: this.logger, windowMs: this.o.logWindowMs, clock: this.o.clock });
+    const conn: Connection = { ws, pending: new PendingRequests(), registered: false, throttle };
     this.conns.set(workerId, conn);
     const state = this.states.get(workerId) ?? { workerId, name, online: false };
     this.states.set(workerId, state);
-    const log = this.logger.child({ workerId });
 
     ws.on('message', (data, isBinary) => {
       const bytes = rawBytes(data);
       if (isBinary) {
+        // [u8 kind][u8 idLen][id][u64 offset][payload] (terminal-frame.ts); only output is expected.
         const r = decodeTerminalFrame(bytes);
-        if (!r.ok) return this.send(conn, r.error.toWire() as OrchestratorToWorkerMessage);
+        if (!r.ok) {
+          throttle.warn(`frame:${r.error.code}`, { workerId, code: r.error.code }, 'bad frame from worker');
+          return this.send(conn, r.error.toWire() as OrchestratorToWorkerMessage);
+        }
         if (r.frame.kind === 'output') this.relay?.onOutput(workerId, r.frame.terminalId, r.frame.offset, r.frame.data);
         return;
       }
-      const parsed = parseMessage(workerProtocol, bytes, { direction: 'toOrchestrator', maxBytes: this.maxMessageBytes });
+      const parsed = parseMessage(workerProtocol, bytes, { direction: 'toOrchestrator', maxBytes: this.o.maxMessageBytes });
       if (!parsed.ok) {
-        log.warn({ code: parsed.error.code, path: parsed.error.path }, 'bad message from worker');
+        throttle.warn(`msg:${parsed.error.code}`, { workerId, code: parsed.error.code, path: parsed.error.path }, 'bad message from worker');
         return this.send(conn, parsed.error.toWire() as OrchestratorToWorkerMessage);
       }
-      this.onMessage(workerId, state, conn, parsed.message, log);
+      this.onMessage(workerId, state, conn, parsed.message);
     });
     ws.on('close', () => {
+      throttle.flush();
       if (this.conns.get(workerId) === conn) {
         this.conns.delete(workerId);
         state.online = false;
         this.relay?.onWorkerGone(workerId);
       }
       conn.pending.failAll(new RequestFailedError('disconnected', 'the worker disconnected before replying'));
-      log.info('worker disconnected');
+      this.logger.info({ workerId }, 'worker disconnected');
     });
   }
 
-  private onMessage(workerId: string, state: WorkerState, conn: Connection, msg: WorkerToOrchestratorMessage, log: Logger): void {
+  private onMessage(workerId: string, state: WorkerState, conn: Connection, msg: WorkerToOrchestratorMessage): void {
     if (msg.type === 'worker.register') {
       const { v: _v, type: _t, id, ...info } = msg;
       state.info = info;
       state.name = info.name;
       state.online = true;
-      state.connectedAt = new Date().toISOString();
+      state.connectedAt = new Date(this.o.clock.now()).toISOString();
       conn.registered = true;
       this.send(conn, { v: V, type: 'worker.registered', id, workerId });
-      void this.tokens.touch(workerId);
-      log.info({ name: info.name, containers: info.containers?.length ?? 0 }, 'worker registered');
+      void this.opts.tokens.touch(workerId).catch((err: Error) => this.logger.warn({ workerId, err: err.message }, 'could not record the worker as seen'));
+      this.logger.info({ workerId, name: info.name, containers: info.containers?.length ?? 0 }, 'worker registered');
       this.relay?.onWorkerBack(workerId);
       return;
     }
@@ -146,14 +220,14 @@ export class WorkerRegistry {
     switch (msg.type) {
       case 'worker.heartbeat': {
         const { v: _v, type: _t, ...hb } = msg;
-        state.heartbeat = { ...hb, receivedAt: new Date().toISOString() };
+        state.heartbeat = { ...hb, receivedAt: new Date(this.o.clock.now()).toISOString() };
         return;
       }
       case 'image.build.progress':
         conn.pending.progress(msg.id, msg);
         return;
       case 'terminal.exit':
-        this.relay?.onExit(workerId, msg.terminalId, msg.exitCode);
+        this.relay?.onExit(workerId, msg.terminalId, msg.exitCode, msg.signal);
         return;
       case 'terminal.snapshot':
         this.relay?.onSnapshot(workerId, msg.terminalId, msg.offset, msg.data);
@@ -164,11 +238,11 @@ export class WorkerRegistry {
           this.relay?.onViewerDropped(workerId, msg.details.terminalId);
           return;
         }
-        log.warn({ code: msg.code, message: msg.message }, 'worker reported an error');
+        conn.throttle.warn(`error:${msg.code}`, { workerId, code: msg.code, message: msg.message }, 'worker reported an error');
         return;
       default:
         if ('id' in msg && typeof msg.id === 'string' && !conn.pending.resolve(msg.id, msg)) {
-          log.warn({ type: msg.type, id: msg.id }, 'reply for no pending request (late or unknown)');
+          conn.throttle.warn('late-reply', { workerId, type: msg.type, id: msg.id }, 'reply for no pending request (late or unknown)');
         }
     }
   }
@@ -178,37 +252,73 @@ export class WorkerRegistry {
    * Rejects with `offline` when the worker is not connected, `timeout` past the deadline,
    * `disconnected` when it drops first.
    */
-  request(workerId: string, cmd: WorkerCommand, onProgress?: (m: unknown) => void): Promise<WorkerToOrchestratorMessage> {
+  request(workerId: string, cmd: WorkerCommand, hooks: RequestHooks = {}): Promise<WorkerToOrchestratorMessage> {
     const conn = this.conns.get(workerId);
     if (!conn || !conn.registered) return Promise.reject(new RequestFailedError('offline', `worker ${workerId} is not connected`));
-    const wait = conn.pending.wait(cmd.id, replyDeadlineMs(cmd), onProgress);
+    const wait = conn.pending.wait(cmd.id, replyDeadlineMs(cmd), hooks.onProgress, hooks.onReply);
     this.send(conn, cmd);
     return wait;
   }
 
-  /** A fresh request id. */
+  /** A fresh request id, unique for this hub's life. */
   nextId(): string {
-    return `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    this.seq += 1;
+    return `h${this.o.clock.now().toString(36)}-${this.seq.toString(36)}`;
   }
 
-  /** Sends terminal input as a binary frame (no reply). False when the worker is offline. */
-  sendInput(workerId: string, terminalId: string, data: Uint8Array): boolean {
+  /**
+   * Sends terminal input as binary frames of at most {@link MAX_TERMINAL_INPUT_FRAME_BYTES}
+   * payload bytes each (no reply), so no frame exceeds what the worker accepts.
+   * Throws {@link BosunError} `offline` when the worker is not connected and `busy` when
+   * its socket already holds more than `maxWorkerBufferedBytes` (input is refused, not queued).
+   */
+  sendInput(workerId: string, terminalId: string, data: Uint8Array): void {
     const conn = this.conns.get(workerId);
-    if (!conn || conn.ws.readyState !== WebSocket.OPEN) return false;
-    conn.ws.send(encodeTerminalInputFrame({ terminalId, data }), { binary: true });
-    return true;
+    if (!conn || !conn.registered || conn.ws.readyState !== WebSocket.OPEN) throw new BosunError('offline', `worker ${workerId} is not connected`);
+    if (conn.ws.bufferedAmount + data.byteLength > this.o.maxWorkerBufferedBytes) {
+      throw new BosunError('busy', `the link to worker ${workerId} is ${conn.ws.bufferedAmount} bytes behind; input refused`, {
+        details: { bufferedBytes: conn.ws.bufferedAmount, limit: this.o.maxWorkerBufferedBytes },
+      });
+    }
+    for (let at = 0; at < data.byteLength; at += MAX_TERMINAL_INPUT_FRAME_BYTES) {
+      conn.ws.send(encodeTerminalInputFrame({ terminalId, data: data.subarray(at, at + MAX_TERMINAL_INPUT_FRAME_BYTES) }), { binary: true });
+    }
   }
 
   isOnline(workerId: string): boolean {
     return this.conns.get(workerId)?.registered ?? false;
   }
 
+  /**
+   * Forgets a revoked worker: it is no longer listed, its live socket is closed with
+   * 4001 `revoked` (destroyed after the close grace), its pending requests fail with
+   * `revoked`, and its terminal viewers are told and closed.
+   */
+  revoke(workerId: string): void {
+    this.states.delete(workerId);
+    const conn = this.conns.get(workerId);
+    this.relay?.onWorkerRevoked(workerId);
+    if (!conn) return;
+    this.conns.delete(workerId);
+    conn.pending.failAll(new RequestFailedError('revoked', 'the worker was revoked'));
+    closeWithin(conn.ws, 4001, 'revoked', this.o.closeGraceMs, this.o.clock);
+    this.logger.info({ workerId }, 'revoked worker disconnected');
+  }
+
   /** Closes every worker socket (hub shutdown). */
   closeAll(): void {
-    for (const c of this.conns.values()) c.ws.close(1001, 'hub shutting down');
+    for (const c of this.conns.values()) closeWithin(c.ws, 1001, 'hub shutting down', this.o.closeGraceMs, this.o.clock);
   }
 
   private send(conn: Connection, msg: OrchestratorToWorkerMessage): void {
-    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(msg));
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(msg);
+    // The worker refuses bigger frames and drops its link: never send one.
+    if (Buffer.byteLength(text) > WORKER_MAX_INBOUND_MESSAGE_BYTES) {
+      this.logger.error({ type: msg.type }, 'message to worker exceeds its frame limit; not sent');
+      if ('id' in msg && typeof msg.id === 'string') conn.pending.reject(msg.id, new BosunError('too_large', 'the command is larger than the worker accepts'));
+      return;
+    }
+    conn.ws.send(text);
   }
 }
