@@ -6,6 +6,7 @@ import { nodeAgentExamples } from './node-agent/examples.test-util.js';
 import type { ProtocolExamples } from './protocol-suite.test-util.js';
 import { sshAgentExamples } from './ssh-agent/examples.test-util.js';
 import { workerExamples } from './worker/examples.test-util.js';
+import { viewerExamples } from './viewer/examples.test-util.js';
 
 const examples: Record<string, ProtocolExamples> = {
   worker: { messages: workerExamples },
@@ -13,6 +14,7 @@ const examples: Record<string, ProtocolExamples> = {
   'ssh-agent': sshAgentExamples,
   jobs: jobsExamples,
   hub: hubExamples,
+  viewer: viewerExamples,
 };
 
 describe('jsonSchemas', () => {

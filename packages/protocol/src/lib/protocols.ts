@@ -4,6 +4,7 @@ import { jobsProtocol } from './jobs/stream.js';
 import { nodeAgentProtocol } from './node-agent/messages.js';
 import type { Protocol } from './protocol.js';
 import { sshAgentProtocol } from './ssh-agent/messages.js';
+import { viewerProtocol } from './viewer/messages.js';
 import { workerProtocol } from './worker/messages.js';
 
 /** All protocols, in the order of the design document. */
@@ -13,4 +14,5 @@ export const ALL_PROTOCOLS: readonly Protocol[] = Object.freeze([
   sshAgentProtocol,
   jobsProtocol,
   hubProtocol,
+  viewerProtocol,
 ]);
