@@ -34,6 +34,7 @@ export {
 export { DEFAULT_PEER_LIMITS, resolvePeerLimits, type PeerLimits } from './lib/peer-limits.js';
 export {
   Peer,
+  RemoteError,
   type InboundMessage,
   type OutboundMessage,
   type PeerOptions,

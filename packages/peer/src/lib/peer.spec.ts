@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { expectCode, recordingLogger, until } from '../conformance/peer-conformance.test-util.js';
 import { CLOSE_CODES, type Frame } from './frame-stream.js';
 import { createMemoryFramePair, type MemoryFrameStream } from './memory-frame-stream.js';
-import { Peer } from './peer.js';
+import { Peer, RemoteError } from './peer.js';
 import type { PeerLimits } from './peer-limits.js';
 
 const v = 1;
@@ -22,6 +22,37 @@ function rawText(stream: MemoryFrameStream, value: unknown): void {
 const list = { v, type: 'container.list', tenant: 'acme' } as const;
 
 describe('Peer', () => {
+  it('runs onReply before the frame that follows the reply in the same turn is handled', async () => {
+    const [a, b] = createMemoryFramePair();
+    const { peer } = orchestrator(a);
+    const order: string[] = [];
+    peer.onBinary(() => order.push('binary'));
+    b.onFrame((f: Frame) => {
+      const m = JSON.parse(dec.decode(f.data)) as { id: string };
+      rawText(b, { v, type: 'container.list.result', id: m.id, containers: [] });
+      b.send({ kind: 'binary', data: new Uint8Array([1]) });
+    });
+    const reply = peer.request(list, { onReply: (r) => order.push(r.type) });
+    await reply;
+    await until(() => order.length === 2);
+    expect(order).toEqual(['container.list.result', 'binary']);
+  });
+
+  it('rejects with a RemoteError keeping the far side\'s code when it answers an error', async () => {
+    const [a, b] = createMemoryFramePair();
+    const { peer } = orchestrator(a);
+    b.onFrame((f: Frame) => {
+      const m = JSON.parse(dec.decode(f.data)) as { id: string; type: string };
+      const code = m.type === 'container.list' ? 'setup_failed' : 'weird_code';
+      rawText(b, { v, type: 'error', id: m.id, code, message: 'no', details: { a: 1 } });
+    });
+    const known = await peer.request(list).catch((e: unknown) => e);
+    expect(known).toBeInstanceOf(RemoteError);
+    expect(known).toMatchObject({ code: 'setup_failed', remoteCode: 'setup_failed', details: { a: 1 } });
+    const unknown = await peer.request({ v, type: 'images.list' }).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'internal', remoteCode: 'weird_code', details: { a: 1, remoteCode: 'weird_code' } });
+  });
+
   it('closes the link with slow_consumer when a flooding far side does not read the replies', async () => {
     const [a, b] = createMemoryFramePair();
     const { peer } = orchestrator(a, { highWaterMark: 4096, lowWaterMark: 1024 });

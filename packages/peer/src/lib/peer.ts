@@ -55,6 +55,12 @@ export interface RequestOptions<In> {
   onProgress?: (message: In) => void;
   /** Caller's cancellation; rejects with `cancelled` (or the signal's Error reason). */
   signal?: AbortSignal;
+  /**
+   * Called synchronously with the reply (or the far side's `error` reply) before the
+   * next inbound frame is handled, for callers whose state must change before frames
+   * that follow the reply in the same read (e.g. terminal output after an attach).
+   */
+  onReply?: (message: In) => void;
 }
 
 /** What an inbound request handler gets besides the request. */
@@ -99,6 +105,7 @@ interface Pending<In> {
   readonly resolve: (message: In) => void;
   readonly reject: (err: Error) => void;
   readonly onProgress: ((message: In) => void) | undefined;
+  readonly onReply: ((message: In) => void) | undefined;
 }
 
 /**
@@ -244,7 +251,13 @@ export class Peer<P extends Protocol, D extends Direction<P>> {
     const timeoutMs = options.timeoutMs ?? this.limits.requestTimeoutMs;
     if (!(timeoutMs > 0)) throw BosunError.invalidArgument(`timeoutMs must be > 0, got ${String(timeoutMs)}`);
     const reply = new Promise<InboundMessage<P, D>>((resolve, reject) => {
-      this.pending.set(id, { replyType: this.replyTypes.get(type) ?? `${type}.result`, resolve, reject, onProgress: options.onProgress });
+      this.pending.set(id, {
+        replyType: this.replyTypes.get(type) ?? `${type}.result`,
+        resolve,
+        reject,
+        onProgress: options.onProgress,
+        onReply: options.onReply,
+      });
     });
     try {
       this.send({ ...message, id } as unknown as OutboundMessage<P, D>);
@@ -299,8 +312,10 @@ export class Peer<P extends Protocol, D extends Direction<P>> {
     if (hasId && this.servedTypes.has(type)) return this.serve(message, id);
     const pending = hasId ? this.pending.get(id) : undefined;
     if (pending) {
-      if (type === 'error') return pending.reject(remoteError(message as unknown as WireError));
-      if (type === pending.replyType) return pending.resolve(message);
+      if (type === 'error' || type === pending.replyType) {
+        if (pending.onReply) this.deliver('reply', () => pending.onReply?.(message));
+        return type === 'error' ? pending.reject(remoteError(message as unknown as WireError)) : pending.resolve(message);
+      }
       return this.deliver('progress', () => pending.onProgress?.(message));
     }
     if (hasId && this.replyTypeNames.has(type)) {
@@ -479,9 +494,25 @@ interface WireError {
 }
 
 /** The far side's `error` reply as a {@link BosunError}; an unregistered code reads `internal` and is kept in `details.remoteCode`. */
+/**
+ * The far side's `error` reply to a request, as a {@link BosunError}: its code when
+ * registered, else `internal` with `details.remoteCode`. Lets a caller tell "the peer
+ * said no" from "the link failed" (`timeout`, `disconnected`, which are plain BosunErrors).
+ */
+export class RemoteError extends BosunError {
+  /** The code exactly as the far side sent it (registered or not). */
+  readonly remoteCode: string;
+
+  constructor(wire: { code: string; message: string; details?: Record<string, unknown> }) {
+    const code = isErrorCode(wire.code) ? wire.code : 'internal';
+    const details = code === wire.code ? wire.details : { ...wire.details, remoteCode: wire.code };
+    super(code, wire.message, details ? { details } : {});
+    this.remoteCode = wire.code;
+  }
+}
+
 function remoteError(m: WireError): BosunError {
-  if (isErrorCode(m.code)) return new BosunError(m.code, m.message, m.details ? { details: m.details } : {});
-  return new BosunError('internal', m.message, { details: { ...m.details, remoteCode: m.code } });
+  return new RemoteError(m);
 }
 
 function errMessage(err: unknown): string {
