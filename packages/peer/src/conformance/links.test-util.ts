@@ -68,11 +68,24 @@ export const webSocketLink: MakeLink = async (options = {}) => {
 
 const SUBSYSTEM = 'bosun-rpc';
 
+/**
+ * An ed25519 key pair ssh2 can read back. ssh2 1.17's `generateKeyPairSync('ed25519')`
+ * now and then emits a public key its own `parseKey` calls malformed; draw again then.
+ */
+function ed25519Pair(): { private: string; public: string } {
+  const { utils } = ssh2;
+  for (let i = 0; i < 16; i++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+  throw new Error('ssh2 produced no readable ed25519 key pair in 16 tries');
+}
+
 /** A real ssh2 server and client on 127.0.0.1; the frames ride a `bosun-rpc` subsystem channel. */
 export const sshLink: MakeLink = async (options = {}) => {
   const { Server, Client, utils } = ssh2;
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const userKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = ed25519Pair();
+  const userKey = ed25519Pair();
   const allowed = utils.parseKey(userKey.public);
   if (allowed instanceof Error) throw allowed;
   const hostPublic = utils.parseKey(hostKey.public);
