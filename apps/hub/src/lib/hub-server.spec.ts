@@ -252,7 +252,7 @@ describe('hub workers', () => {
     const { worker } = await withWorker(h);
     for (let i = 0; i < 200; i++) worker.sendRaw('{not json');
     await until('200 error replies', () => worker.replies.filter((r) => r['code'] === 'invalid_json').length >= 200);
-    expect(warns.filter((w) => w.msg === 'bad message from worker')).toHaveLength(1);
+    expect(warns.filter((w) => (w.fields as { code?: string }).code === 'invalid_json' && (w.fields as { repeated?: number }).repeated === undefined)).toHaveLength(1);
     worker.ws.close();
     await until('summary', () => warns.find((w) => (w.fields as { repeated?: number }).repeated === 199));
   });

@@ -72,6 +72,10 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
       // One ws server serves both sockets. Past each parser's own limit, so an oversize
       // message gets a typed too_large reply instead of ws closing the connection (1009).
       maxPayload: Math.max(4 * maxWorkerMessage, maxViewerMessage + 1024),
+      // Text frames are decoded by the parsers (invalid UTF-8 answers invalid_json and the
+      // link lives), not refused by ws with a 1007 close.
+      skipUTF8Validation: true,
+      perMessageDeflate: false,
       handleProtocols: (protocols: Set<string>) => (protocols.has('bosun.v1') ? 'bosun.v1' : false),
     },
   });

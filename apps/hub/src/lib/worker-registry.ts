@@ -1,9 +1,9 @@
+import { Peer, RemoteError, WebSocketFrameStream, type OutboundMessage, type ReplyMessage } from '@bosun/peer';
 import {
   BosunError,
   decodeTerminalFrame,
   encodeTerminalInputFrame,
   MAX_TERMINAL_INPUT_FRAME_BYTES,
-  parseMessage,
   workerProtocol,
   WORKER_MAX_INBOUND_MESSAGE_BYTES,
   WORKER_PROTOCOL_VERSION as V,
@@ -14,8 +14,11 @@ import {
 import type { Logger } from '@bosun/logger';
 import { LogThrottle, systemClock, type Clock } from '@bosun/util';
 import WebSocket from 'ws';
-import { PendingRequests, RequestFailedError } from './pending-requests.js';
 import type { WorkerTokenStore } from './token-store.js';
+
+/** The hub's side of the peer seam with one worker. */
+type HubPeer = Peer<typeof workerProtocol, 'toOrchestrator'>;
+type ToWorker = OutboundMessage<typeof workerProtocol, 'toOrchestrator'>;
 
 type Register = Extract<WorkerToOrchestratorMessage, { type: 'worker.register' }>;
 type Heartbeat = Extract<WorkerToOrchestratorMessage, { type: 'worker.heartbeat' }>;
@@ -44,7 +47,7 @@ export interface WorkerTerminalEvents {
 
 interface Connection {
   ws: WebSocket;
-  pending: PendingRequests<WorkerToOrchestratorMessage>;
+  peer: HubPeer;
   registered: boolean;
   throttle: LogThrottle;
 }
@@ -65,12 +68,6 @@ export interface WorkerRegistryOptions {
   /** How long a closed worker socket may take to finish its close handshake before it is destroyed (default 2 000 ms). */
   closeGraceMs?: number;
   clock?: Clock;
-}
-
-/** The bytes of a ws message, whatever shape ws handed them in. */
-export function rawBytes(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
 /** How long the hub waits for each command's reply unless the command sets its own deadline. */
@@ -163,56 +160,72 @@ export class WorkerRegistry {
     const previous = this.conns.get(workerId);
     if (previous) previous.ws.close(4000, 'replaced by a newer connection');
     const throttle = new LogThrottle({ logger: this.logger, windowMs: this.o.logWindowMs, clock: this.o.clock });
-    const conn: Connection = { ws, pending: new PendingRequests(), registered: false, throttle };
+    // Every frame is parsed at the edge by the peer: typed error replies, depth and size
+    // bounds, one log line per kind of bad message and window.
+    const peer: HubPeer = new Peer({
+      stream: new WebSocketFrameStream(ws, { maxFrameBytes: this.o.maxMessageBytes }),
+      protocol: workerProtocol,
+      receives: 'toOrchestrator',
+      replyTypes: { 'worker.register': 'worker.registered' },
+      idPrefix: 'h',
+      logger: this.logger,
+      clock: this.o.clock,
+      limits: {
+        maxMessageBytes: this.o.maxMessageBytes,
+        // Never send the worker a frame it would refuse (it drops its link on one).
+        remoteMaxFrameBytes: WORKER_MAX_INBOUND_MESSAGE_BYTES,
+        highWaterMark: this.o.maxWorkerBufferedBytes,
+        logWindowMs: this.o.logWindowMs,
+        // The longest command deadline (image.build) rules; each request passes its own.
+        requestTimeoutMs: 31 * 60_000,
+      },
+    });
+    const conn: Connection = { ws, peer, registered: false, throttle };
     this.conns.set(workerId, conn);
     const state = this.states.get(workerId) ?? { workerId, name, online: false };
     this.states.set(workerId, state);
 
-    ws.on('message', (data, isBinary) => {
-      const bytes = rawBytes(data);
-      if (isBinary) {
-        // [u8 kind][u8 idLen][id][u64 offset][payload] (terminal-frame.ts); only output is expected.
-        const r = decodeTerminalFrame(bytes);
-        if (!r.ok) {
-          throttle.warn(`frame:${r.error.code}`, { workerId, code: r.error.code }, 'bad frame from worker');
-          return this.send(conn, r.error.toWire() as OrchestratorToWorkerMessage);
-        }
-        if (r.frame.kind === 'output') this.relay?.onOutput(workerId, r.frame.terminalId, r.frame.offset, r.frame.data);
-        return;
+    peer.onBinary((bytes) => {
+      // [u8 kind][u8 idLen][id][u64 offset][payload] (terminal-frame.ts); only output is expected.
+      const r = decodeTerminalFrame(bytes);
+      if (!r.ok) {
+        throttle.warn(`frame:${r.error.code}`, { workerId, code: r.error.code }, 'bad frame from worker');
+        return this.send(conn, r.error.toWire() as OrchestratorToWorkerMessage);
       }
-      const parsed = parseMessage(workerProtocol, bytes, { direction: 'toOrchestrator', maxBytes: this.o.maxMessageBytes });
-      if (!parsed.ok) {
-        throttle.warn(`msg:${parsed.error.code}`, { workerId, code: parsed.error.code, path: parsed.error.path }, 'bad message from worker');
-        return this.send(conn, parsed.error.toWire() as OrchestratorToWorkerMessage);
-      }
-      this.onMessage(workerId, state, conn, parsed.message);
+      if (r.frame.kind === 'output') this.relay?.onOutput(workerId, r.frame.terminalId, r.frame.offset, r.frame.data);
     });
-    ws.on('close', () => {
+    peer.onRequest((msg) => {
+      if (msg.type !== 'worker.register') throw BosunError.unsupported(`${msg.type} is not served by the hub`);
+      return this.onRegister(workerId, state, conn, msg) as ReplyMessage<ToWorker>;
+    });
+    peer.onEvent((msg) => this.onMessage(workerId, state, conn, msg));
+    peer.onClose(() => {
       throttle.flush();
       if (this.conns.get(workerId) === conn) {
         this.conns.delete(workerId);
         state.online = false;
         this.relay?.onWorkerGone(workerId);
       }
-      conn.pending.failAll(new RequestFailedError('disconnected', 'the worker disconnected before replying'));
       this.logger.info({ workerId }, 'worker disconnected');
     });
   }
 
+  private onRegister(workerId: string, state: WorkerState, conn: Connection, msg: Register): OrchestratorToWorkerMessage {
+    const { v: _v, type: _t, id, ...info } = msg;
+    state.info = info;
+    state.name = info.name;
+    state.online = true;
+    state.connectedAt = new Date(this.o.clock.now()).toISOString();
+    conn.registered = true;
+    void this.opts.tokens.touch(workerId).catch((err: Error) => this.logger.warn({ workerId, err: err.message }, 'could not record the worker as seen'));
+    this.logger.info({ workerId, name: info.name, containers: info.containers?.length ?? 0 }, 'worker registered');
+    // After the reply has gone out: the relay's reattach requests follow it on the link.
+    queueMicrotask(() => this.relay?.onWorkerBack(workerId));
+    return { v: V, type: 'worker.registered', id, workerId };
+  }
+
+  /** Events (messages that are not replies to the hub's requests). */
   private onMessage(workerId: string, state: WorkerState, conn: Connection, msg: WorkerToOrchestratorMessage): void {
-    if (msg.type === 'worker.register') {
-      const { v: _v, type: _t, id, ...info } = msg;
-      state.info = info;
-      state.name = info.name;
-      state.online = true;
-      state.connectedAt = new Date(this.o.clock.now()).toISOString();
-      conn.registered = true;
-      this.send(conn, { v: V, type: 'worker.registered', id, workerId });
-      void this.opts.tokens.touch(workerId).catch((err: Error) => this.logger.warn({ workerId, err: err.message }, 'could not record the worker as seen'));
-      this.logger.info({ workerId, name: info.name, containers: info.containers?.length ?? 0 }, 'worker registered');
-      this.relay?.onWorkerBack(workerId);
-      return;
-    }
     if (!conn.registered) {
       this.send(conn, { v: V, type: 'error', code: 'not_registered', message: 'send worker.register first' });
       return;
@@ -223,9 +236,6 @@ export class WorkerRegistry {
         state.heartbeat = { ...hb, receivedAt: new Date(this.o.clock.now()).toISOString() };
         return;
       }
-      case 'image.build.progress':
-        conn.pending.progress(msg.id, msg);
-        return;
       case 'terminal.exit':
         this.relay?.onExit(workerId, msg.terminalId, msg.exitCode, msg.signal);
         return;
@@ -233,7 +243,6 @@ export class WorkerRegistry {
         this.relay?.onSnapshot(workerId, msg.terminalId, msg.offset, msg.data);
         return;
       case 'error':
-        if (msg.id && conn.pending.resolve(msg.id, msg)) return;
         if (msg.code === 'viewer_dropped' && typeof msg.details?.terminalId === 'string') {
           this.relay?.onViewerDropped(workerId, msg.details.terminalId);
           return;
@@ -241,9 +250,7 @@ export class WorkerRegistry {
         conn.throttle.warn(`error:${msg.code}`, { workerId, code: msg.code, message: msg.message }, 'worker reported an error');
         return;
       default:
-        if ('id' in msg && typeof msg.id === 'string' && !conn.pending.resolve(msg.id, msg)) {
-          conn.throttle.warn('late-reply', { workerId, type: msg.type, id: msg.id }, 'reply for no pending request (late or unknown)');
-        }
+        conn.throttle.warn(`unexpected:${msg.type}`, { workerId, type: msg.type }, 'unexpected message from worker (late reply or progress of no request)');
     }
   }
 
@@ -252,12 +259,22 @@ export class WorkerRegistry {
    * Rejects with `offline` when the worker is not connected, `timeout` past the deadline,
    * `disconnected` when it drops first.
    */
-  request(workerId: string, cmd: WorkerCommand, hooks: RequestHooks = {}): Promise<WorkerToOrchestratorMessage> {
+  async request(workerId: string, cmd: WorkerCommand, hooks: RequestHooks = {}): Promise<WorkerToOrchestratorMessage> {
     const conn = this.conns.get(workerId);
-    if (!conn || !conn.registered) return Promise.reject(new RequestFailedError('offline', `worker ${workerId} is not connected`));
-    const wait = conn.pending.wait(cmd.id, replyDeadlineMs(cmd), hooks.onProgress, hooks.onReply);
-    this.send(conn, cmd);
-    return wait;
+    if (!conn || !conn.registered) throw new BosunError('offline', `worker ${workerId} is not connected`);
+    try {
+      return await conn.peer.request(cmd as Parameters<HubPeer['request']>[0], {
+        timeoutMs: replyDeadlineMs(cmd),
+        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+        ...(hooks.onReply ? { onReply: hooks.onReply } : {}),
+      });
+    } catch (err) {
+      // The worker's own refusal is its reply; a failed link is an error.
+      if (err instanceof RemoteError) {
+        return { v: V, type: 'error', id: cmd.id, code: err.remoteCode, message: err.message, ...(err.details ? { details: err.details } : {}) };
+      }
+      throw err;
+    }
   }
 
   /** A fresh request id, unique for this hub's life. */
@@ -274,14 +291,17 @@ export class WorkerRegistry {
    */
   sendInput(workerId: string, terminalId: string, data: Uint8Array): void {
     const conn = this.conns.get(workerId);
-    if (!conn || !conn.registered || conn.ws.readyState !== WebSocket.OPEN) throw new BosunError('offline', `worker ${workerId} is not connected`);
-    if (conn.ws.bufferedAmount + data.byteLength > this.o.maxWorkerBufferedBytes) {
-      throw new BosunError('busy', `the link to worker ${workerId} is ${conn.ws.bufferedAmount} bytes behind; input refused`, {
-        details: { bufferedBytes: conn.ws.bufferedAmount, limit: this.o.maxWorkerBufferedBytes },
+    if (!conn || !conn.registered || conn.peer.closed) throw new BosunError('offline', `worker ${workerId} is not connected`);
+    const behind = conn.peer.bufferedAmount;
+    if (behind + data.byteLength > this.o.maxWorkerBufferedBytes) {
+      throw new BosunError('busy', `the link to worker ${workerId} is ${behind} bytes behind; input refused`, {
+        details: { bufferedBytes: behind, limit: this.o.maxWorkerBufferedBytes },
       });
     }
     for (let at = 0; at < data.byteLength; at += MAX_TERMINAL_INPUT_FRAME_BYTES) {
-      conn.ws.send(encodeTerminalInputFrame({ terminalId, data: data.subarray(at, at + MAX_TERMINAL_INPUT_FRAME_BYTES) }), { binary: true });
+      const frame = encodeTerminalInputFrame({ terminalId, data: data.subarray(at, at + MAX_TERMINAL_INPUT_FRAME_BYTES) });
+      // Checked above as a whole, so no part of one input is refused alone; a link that closes meanwhile drops it.
+      conn.peer.sendBinary(frame).catch(() => undefined);
     }
   }
 
@@ -300,7 +320,7 @@ export class WorkerRegistry {
     this.relay?.onWorkerRevoked(workerId);
     if (!conn) return;
     this.conns.delete(workerId);
-    conn.pending.failAll(new RequestFailedError('revoked', 'the worker was revoked'));
+    // Pending requests fail with `disconnected` as the peer closes.
     closeWithin(conn.ws, 4001, 'revoked', this.o.closeGraceMs, this.o.clock);
     this.logger.info({ workerId }, 'revoked worker disconnected');
   }
@@ -310,15 +330,12 @@ export class WorkerRegistry {
     for (const c of this.conns.values()) closeWithin(c.ws, 1001, 'hub shutting down', this.o.closeGraceMs, this.o.clock);
   }
 
+  /** Sends a message now; one the worker would refuse (too large) or a backed-up link is logged, never forwarded. */
   private send(conn: Connection, msg: OrchestratorToWorkerMessage): void {
-    if (conn.ws.readyState !== WebSocket.OPEN) return;
-    const text = JSON.stringify(msg);
-    // The worker refuses bigger frames and drops its link: never send one.
-    if (Buffer.byteLength(text) > WORKER_MAX_INBOUND_MESSAGE_BYTES) {
-      this.logger.error({ type: msg.type }, 'message to worker exceeds its frame limit; not sent');
-      if ('id' in msg && typeof msg.id === 'string') conn.pending.reject(msg.id, new BosunError('too_large', 'the command is larger than the worker accepts'));
-      return;
+    try {
+      conn.peer.send(msg as ToWorker);
+    } catch (err) {
+      conn.throttle.warn(`send:${(err as BosunError).code ?? 'failed'}`, { type: msg.type, err: (err as Error).message }, 'message to worker not sent');
     }
-    conn.ws.send(text);
   }
 }

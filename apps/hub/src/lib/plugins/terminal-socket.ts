@@ -31,7 +31,8 @@ import type WebSocket from 'ws';
 import { z } from 'zod';
 import type { TerminalRelay } from '../terminal-relay.js';
 import { ViewerSocket } from '../viewer-socket.js';
-import { rawBytes, type WorkerRegistry } from '../worker-registry.js';
+import type { WorkerRegistry } from '../worker-registry.js';
+import { rawDataToBytes } from '@bosun/peer';
 import { adminAuth } from './auth.js';
 
 /** Options of {@link terminalSocket}. */
@@ -86,7 +87,7 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
     // Installed at once so no early frame is lost, but nothing reaches the worker before the attach succeeded.
     socket.on('message', (data, isBinary) => {
       const client = viewer.client;
-      const bytes = rawBytes(data);
+      const bytes = rawDataToBytes(data);
       if (bytes.byteLength > maxMessage) {
         send({ type: 'error', code: 'too_large', message: `frame of ${bytes.byteLength} bytes; the limit is ${maxMessage}` });
         return client ? client.close(VIEWER_CLOSE.tooLarge) : socket.close(VIEWER_CLOSE.tooLarge.code, VIEWER_CLOSE.tooLarge.reason);
