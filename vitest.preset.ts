@@ -23,7 +23,10 @@ export interface PresetOptions {
 /** Builds the Vitest config for the project whose root is `projectDir`. */
 export function bosunVitest(projectDir: string, options: PresetOptions = {}): ViteUserConfig {
   const name = basename(projectDir);
-  const conditions = ['@bosun/source', 'node', 'import', 'module', 'default'];
+  // No `import` here: Node adds it to ESM imports by itself, and forcing it makes a
+  // CommonJS `require('ws')` (inside @fastify/websocket) load ws's ESM wrapper, which
+  // has no `WebSocket.Server`.
+  const conditions = ['@bosun/source', 'node', 'module', 'default'];
   return {
     root: projectDir,
     cacheDir: join(workspaceRoot, 'node_modules/.vite', name),
