@@ -1,7 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import type { ContainerDriver, ContainerRef } from '@bosun/container-driver';
-import { encodeTerminalFrame, WORKER_PROTOCOL_VERSION as V, type WorkerCommand, type WorkerToOrchestratorMessage } from '@bosun/protocol';
-import { fromDuplex, type PtyManager, type SpawnFactory, type TerminalSession, type Viewer, type ViewerMessage } from '@bosun/pty-manager';
+import { isDriverError, type ContainerDriver } from '@bosun/container-driver';
+import {
+  MAX_TERMINAL_INPUT_FRAME_BYTES,
+  encodeTerminalFrame,
+  toErrorBody,
+  WORKER_PROTOCOL_VERSION as V,
+  type ErrorCode,
+  type WorkerCommand,
+  type WorkerToOrchestratorMessage,
+} from '@bosun/protocol';
+import type { PtyManager, ViewerMessage } from '@bosun/pty-manager';
+import { TerminalService, type TerminalHandle, type TerminalOwner } from '@bosun/terminal-service';
+import { LogThrottle, type Clock } from '@bosun/util';
 import { CommandError, type TerminalCommands } from './command-handler.js';
 import type { Logger } from './logger.js';
 
@@ -15,153 +24,156 @@ export interface TerminalLink {
 
 type TerminalCommand = Extract<WorkerCommand, { type: `terminal.${string}` }>;
 
-/** Who a terminal belongs to, kept in the session name so it survives a tmux rediscovery. */
-interface Owner {
-  tenant: string;
-  containerId?: string;
-}
-
-function encodeName(owner: Owner, name?: string): string {
-  return JSON.stringify({ t: owner.tenant, c: owner.containerId ?? null, n: name ?? null });
-}
-
-function decodeOwner(sessionName: string): Owner | undefined {
-  try {
-    const o = JSON.parse(sessionName) as { t?: string; c?: string | null };
-    return typeof o.t === 'string' ? { tenant: o.t, ...(o.c ? { containerId: o.c } : {}) } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Options of {@link TerminalBridge}. */
-export interface TerminalBridgeOptions {
-  manager: PtyManager;
-  driver: ContainerDriver;
+/**
+ * Options of {@link TerminalBridge}: either a {@link TerminalService} the app built (and
+ * reconciled), or what to build one from (the manager, driver and host-shell/tmux
+ * settings, with the service's defaults: no saved owners, no reconcile).
+ */
+export type TerminalBridgeOptions = {
   logger: Logger;
-  /** Allow terminals on the worker host itself (no `containerId`) (default false). */
-  allowHostShell?: boolean;
-  /**
-   * Run container terminals as `<podman> exec -it` inside the manager's tmux, so they
-   * survive a worker restart (default: off; terminals run on the driver's TTY exec).
-   * Needs the PTY manager's tmux backend and the Podman CLI on the same storage.
-   */
-  tmuxPodmanPath?: string;
+  /** Timers of the refusal log throttle (default: the system clock). */
+  clock?: Clock;
+} & (
+  | { service: TerminalService }
+  | {
+      manager: PtyManager;
+      driver: ContainerDriver;
+      /** Allow terminals on the worker host itself (no `containerId`) (default false). */
+      allowHostShell?: boolean;
+      /** Run container terminals as `<podman> exec -it` inside the manager's tmux (default: off). */
+      tmuxPodmanPath?: string;
+    }
+);
+
+interface Attachment {
+  owner: TerminalOwner;
+  handle: TerminalHandle;
+  exited: boolean;
 }
 
 /**
- * Serves `terminal.*` commands with the PTY manager: terminals in containers run on the
- * driver's TTY exec, output goes to the orchestrator as binary frames addressed by
- * offset, and one viewer per terminal follows the current connection. When the
- * connection drops the viewers go, the terminals stay; the orchestrator reattaches with
- * `terminal.open {terminalId, fromOffset}` and gets exactly the bytes it missed.
+ * Serves the worker protocol's `terminal.*` commands over a {@link TerminalService}:
+ * translates commands (each naming its `tenant`) into service calls and viewer
+ * messages into wire frames (binary output frames addressed by offset,
+ * `terminal.snapshot`, `terminal.exit`, `error` `viewer_dropped`). One viewer per
+ * terminal follows the current connection; when it drops, the viewers go and the
+ * terminals stay, and the orchestrator reattaches with `terminal.open {terminalId,
+ * fromOffset}`. Binary input frames are accepted only for terminals this connection
+ * attached through a `terminal.open` of their tenant; any other is refused with an
+ * `error` and never written.
  */
 export class TerminalBridge implements TerminalCommands {
+  /** The service behind the bridge (the app calls `reconcile()` on it once at start). */
+  readonly service: TerminalService;
   private link: TerminalLink | undefined;
-  private readonly viewers = new Map<string, Viewer>();
+  private readonly attached = new Map<string, Attachment>();
+  private readonly throttle: LogThrottle;
 
-  constructor(private readonly o: TerminalBridgeOptions) {}
+  constructor(o: TerminalBridgeOptions) {
+    this.service =
+      'service' in o
+        ? o.service
+        : new TerminalService({
+            manager: o.manager,
+            driver: o.driver,
+            logger: o.logger,
+            ...(o.allowHostShell === undefined ? {} : { allowHostShell: o.allowHostShell }),
+            ...(o.tmuxPodmanPath === undefined ? {} : { tmuxPodmanPath: o.tmuxPodmanPath }),
+          });
+    this.throttle = new LogThrottle({ logger: o.logger, ...(o.clock ? { clock: o.clock } : {}) });
+  }
 
-  /** Sets (or clears, on disconnect) the connection output goes to; clearing detaches every viewer. */
+  /**
+   * Sets (or clears, on disconnect) the connection output goes to. The viewers of a
+   * previous connection are detached, so input frames are only taken for terminals
+   * the current connection opened.
+   */
   setLink(link: TerminalLink | undefined): void {
-    this.link = link;
-    if (!link) {
-      for (const v of this.viewers.values()) v.detach();
-      this.viewers.clear();
+    if (link !== this.link) {
+      for (const a of this.attached.values()) a.handle.detach();
+      this.attached.clear();
+      this.throttle.flush();
     }
+    this.link = link;
   }
 
   /** Terminals alive now, with the offset a viewer may resume from (for `worker.register`). */
   alive(): { terminalId: string; offset: number; containerId?: string }[] {
-    return this.o.manager
-      .list()
-      .filter((s) => s.status === 'alive')
-      .map((s) => {
-        const owner = decodeOwner(s.name);
-        return { terminalId: s.id, offset: s.offset, ...(owner?.containerId ? { containerId: owner.containerId } : {}) };
-      });
+    return this.service.alive().map((t) => ({ terminalId: t.terminalId, offset: t.offset, ...(t.containerId ? { containerId: t.containerId } : {}) }));
   }
 
-  /** A binary input frame from the orchestrator. Unknown terminals are ignored (and logged). */
+  /**
+   * A binary input frame from the orchestrator. Written only when this connection
+   * attached the terminal through `terminal.open` (for its tenant) and the payload is at
+   * most {@link MAX_TERMINAL_INPUT_FRAME_BYTES}; otherwise an `error` goes back
+   * (`not_found`, `too_large`, …) and the refusal is logged, throttled.
+   */
   input(terminalId: string, data: Uint8Array): void {
+    const a = this.attached.get(terminalId);
+    if (!a || !a.handle.attached || a.exited) return this.refuse(terminalId, 'not_found', `terminal ${terminalId} is not attached on this connection`);
+    if (data.byteLength > MAX_TERMINAL_INPUT_FRAME_BYTES) {
+      return this.refuse(terminalId, 'too_large', `input frame of ${data.byteLength} bytes is over the ${MAX_TERMINAL_INPUT_FRAME_BYTES} allowed`);
+    }
     try {
-      this.o.manager.write(terminalId, Buffer.from(data));
+      this.service.input(a.owner, terminalId, data);
     } catch (err) {
-      this.o.logger.warn({ terminalId, err: (err as Error).message }, 'input for a terminal that is gone');
+      const body = toErrorBody(err);
+      this.refuse(terminalId, body.code, body.message);
     }
   }
 
   async handle(cmd: TerminalCommand): Promise<WorkerToOrchestratorMessage> {
+    try {
+      return await this.dispatch(cmd);
+    } catch (err) {
+      throw asCommandError(err);
+    }
+  }
+
+  private async dispatch(cmd: TerminalCommand): Promise<WorkerToOrchestratorMessage> {
     switch (cmd.type) {
       case 'terminal.open':
         return this.open(cmd);
       case 'terminal.input':
-        this.session(cmd.terminalId).write(cmd.data);
+        this.service.input({ tenant: cmd.tenant }, cmd.terminalId, cmd.data);
         return { v: V, type: 'terminal.input.result', id: cmd.id, terminalId: cmd.terminalId };
       case 'terminal.resize': {
-        const size = this.session(cmd.terminalId).resize(cmd.cols, cmd.rows);
+        const size = this.service.resize({ tenant: cmd.tenant }, cmd.terminalId, cmd.cols, cmd.rows);
         return { v: V, type: 'terminal.resize.result', id: cmd.id, terminalId: cmd.terminalId, ...size };
       }
       case 'terminal.close':
-        this.session(cmd.terminalId);
-        this.viewers.get(cmd.terminalId)?.detach();
-        this.viewers.delete(cmd.terminalId);
-        await this.o.manager.remove(cmd.terminalId, { signal: (cmd.signal ?? 'SIGHUP') as NodeJS.Signals });
+        // The viewer stays attached through the close, so `terminal.exit` goes out before the result.
+        await this.service.close({ tenant: cmd.tenant }, cmd.terminalId, { signal: (cmd.signal ?? 'SIGHUP') as NodeJS.Signals });
+        this.attached.delete(cmd.terminalId);
         return { v: V, type: 'terminal.close.result', id: cmd.id, terminalId: cmd.terminalId };
       default:
         throw new CommandError('unknown_type', `unknown terminal command`);
     }
   }
 
-  private session(terminalId: string): TerminalSession {
-    try {
-      return this.o.manager.get(terminalId);
-    } catch {
-      throw new CommandError('not_found', `terminal ${terminalId} not found`);
-    }
-  }
-
   private async open(cmd: Extract<TerminalCommand, { type: 'terminal.open' }>): Promise<WorkerToOrchestratorMessage> {
-    let session: TerminalSession;
+    if (!this.link) throw new CommandError('disconnected', 'no orchestrator connection');
+    const owner = { tenant: cmd.tenant };
+    let terminalId: string;
+    let fromOffset = cmd.fromOffset;
     if (cmd.terminalId) {
-      session = this.session(cmd.terminalId);
-      const owner = decodeOwner(session.name);
-      // Another tenant's terminal is reported exactly like a missing one.
-      if (owner?.tenant !== cmd.tenant) throw new CommandError('not_found', `terminal ${cmd.terminalId} not found`);
+      terminalId = this.service.get(owner, cmd.terminalId).terminalId;
     } else {
-      if (!cmd.containerId && !this.o.allowHostShell) {
-        throw new CommandError('forbidden', 'host terminals are disabled on this worker: give a containerId');
-      }
-      const ref: ContainerRef | undefined = cmd.containerId ? { tenant: cmd.tenant, id: cmd.containerId } : undefined;
-      // not_found (tenant-scoped) before anything is spawned
-      const engineId = ref ? (await this.o.driver.inspect(ref)).id : undefined;
-      const [command, ...args] = cmd.cmd ?? ['/bin/sh'];
-      const common = {
-        id: `t${randomBytes(8).toString('hex')}`,
-        name: encodeName({ tenant: cmd.tenant, containerId: cmd.containerId }, cmd.name),
+      const t = await this.service.open(owner, {
+        ...(cmd.containerId ? { containerId: cmd.containerId } : {}),
+        ...(cmd.cmd ? { cmd: cmd.cmd } : {}),
+        ...(cmd.env ? { env: cmd.env } : {}),
+        ...(cmd.workingDir ? { cwd: cmd.workingDir } : {}),
+        ...(cmd.name ? { name: cmd.name } : {}),
         cols: cmd.cols,
         rows: cmd.rows,
-      };
-      if (ref && engineId && this.o.tmuxPodmanPath) {
-        const envArgs = Object.entries({ TERM: 'xterm-256color', ...(cmd.env ?? {}) }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-        session = await this.o.manager.create({
-          ...common,
-          command: this.o.tmuxPodmanPath,
-          args: ['exec', '-it', ...envArgs, ...(cmd.workingDir ? ['-w', cmd.workingDir] : []), engineId, command, ...args],
-          tmux: true,
-        });
-      } else {
-        session = await this.o.manager.create({
-          ...common,
-          command,
-          args,
-          ...(cmd.env ? { env: cmd.env } : {}),
-          ...(ref ? { spawn: this.containerSpawn(ref, cmd.env, cmd.workingDir), tmux: false } : cmd.workingDir ? { cwd: cmd.workingDir } : {}),
-        });
-      }
+      });
+      terminalId = t.terminalId;
+      // A new terminal's first bytes (a prompt) were written before anyone could attach: they belong to the live stream.
+      fromOffset ??= 0;
     }
-    const start = this.attach(session, cmd.fromOffset);
-    return { v: V, type: 'terminal.open.result', id: cmd.id, terminalId: session.id, offset: start };
+    const start = this.attach(owner, terminalId, fromOffset);
+    return { v: V, type: 'terminal.open.result', id: cmd.id, terminalId, offset: start };
   }
 
   /**
@@ -169,19 +181,22 @@ export class TerminalBridge implements TerminalCommands {
    * the `terminal.open.result` has gone out, so the orchestrator never sees a frame of a
    * terminal it has not been told about.
    */
-  private attach(session: TerminalSession, fromOffset: number | undefined): number {
+  private attach(owner: TerminalOwner, terminalId: string, fromOffset: number | undefined): number {
     const link = this.link;
     if (!link) throw new CommandError('disconnected', 'no orchestrator connection');
-    this.viewers.get(session.id)?.detach();
     const held: ViewerMessage[] = [];
     let gateOpen = false;
-    const deliver = (msg: ViewerMessage): Promise<void> | void => this.deliver(link, session.id, msg);
-    const { viewer, start } = session.attach({
-      fromOffset: fromOffset ?? session.offset,
-      id: `orchestrator-${session.id}`,
+    const entry: Attachment = { owner, handle: undefined as unknown as TerminalHandle, exited: false };
+    const deliver = (msg: ViewerMessage): Promise<void> | void => this.deliver(link, terminalId, entry, msg);
+    const { handle, start } = this.service.attach(owner, terminalId, {
+      ...(fromOffset === undefined ? {} : { fromOffset }),
+      viewerId: `orchestrator-${terminalId}`,
       onMessage: (msg) => (gateOpen ? deliver(msg) : void held.push(msg)),
     });
-    this.viewers.set(session.id, viewer);
+    entry.handle = handle;
+    const previous = this.attached.get(terminalId);
+    this.attached.set(terminalId, entry);
+    previous?.handle.detach();
     // setImmediate runs after the promise chain that sends the reply has settled.
     setImmediate(() => {
       gateOpen = true;
@@ -190,7 +205,7 @@ export class TerminalBridge implements TerminalCommands {
     return start.offset;
   }
 
-  private deliver(link: TerminalLink, terminalId: string, msg: ViewerMessage): Promise<void> | void {
+  private deliver(link: TerminalLink, terminalId: string, entry: Attachment, msg: ViewerMessage): Promise<void> | void {
     switch (msg.type) {
       case 'data':
         return link.sendBinary(encodeTerminalFrame({ terminalId, offset: msg.offset, data: msg.data }));
@@ -198,7 +213,7 @@ export class TerminalBridge implements TerminalCommands {
         link.send({ v: V, type: 'terminal.snapshot', terminalId, offset: msg.offset, data: msg.data.toString('utf8') });
         return;
       case 'exit':
-        this.viewers.delete(terminalId);
+        entry.exited = true;
         link.send({
           v: V,
           type: 'terminal.exit',
@@ -208,25 +223,24 @@ export class TerminalBridge implements TerminalCommands {
         });
         return;
       case 'dropped':
-        this.viewers.delete(terminalId);
-        link.send({ v: V, type: 'error', code: 'viewer_dropped', message: msg.message, details: { terminalId, reason: msg.reason } });
+        if (this.attached.get(terminalId) === entry) this.attached.delete(terminalId);
+        // After an exit, the session's removal is no news to the orchestrator.
+        if (!entry.exited) link.send({ v: V, type: 'error', code: 'viewer_dropped', message: msg.message, details: { terminalId, reason: msg.reason } });
         return;
       case 'resize':
         return;
     }
   }
 
-  /** A spawn factory that runs the terminal's program through the driver's TTY exec. */
-  private containerSpawn(ref: ContainerRef, env: Record<string, string> | undefined, workingDir: string | undefined): SpawnFactory {
-    return async (req) => {
-      const tty = await this.o.driver.execTty(ref, {
-        cmd: [req.command, ...req.args],
-        env: { TERM: req.termName, ...(env ?? {}) },
-        ...(workingDir ? { workingDir } : {}),
-        cols: req.cols,
-        rows: req.rows,
-      });
-      return fromDuplex({ stream: tty.stream, resize: (c, r) => tty.resize(c, r), exit: tty.exited, kill: () => tty.close() });
-    };
+  private refuse(terminalId: string, code: ErrorCode, message: string): void {
+    this.throttle.warn(`input:${code}`, { terminalId, code }, 'refused a terminal input frame');
+    this.link?.send({ v: V, type: 'error', code, message: message.slice(0, 4096), details: { terminalId } });
   }
+}
+
+/** Errors the command handler maps by itself pass through; any other registered code becomes a {@link CommandError}. */
+function asCommandError(err: unknown): unknown {
+  if (err instanceof CommandError || isDriverError(err)) return err;
+  const body = toErrorBody(err);
+  return body.code === 'internal' ? err : new CommandError(body.code, body.message);
 }
