@@ -176,6 +176,20 @@ describe('TerminalService', () => {
     expect(await codeOf(svc.close(A, t.terminalId, { signal: 'SIGNOPE; rm -rf /' as NodeJS.Signals }))).toMatchObject({ code: 'invalid_argument' });
   });
 
+  it('ends a container terminal’s leftover processes by marker when the manager reaps it for idleness', async () => {
+    const clock = manualClock(0);
+    const { svc, fake } = service({ manager: manager({ idleGraceMs: 60_000, clock }) });
+    fake.add('tenant-a', 'ca');
+    const t = await svc.open(A, { containerId: 'ca' });
+    clock.advance(60_000);
+    await waitFor(() => fake.execs.some((e) => e.spec.cmd.at(-1) === 'KILL'), 5000, 'leftover sweep');
+    expect(fake.execs.map((e) => e.spec.cmd.slice(4))).toEqual([
+      ['terminals', '-', '-', t.terminalId, 'HUP'],
+      ['terminals', '-', '-', t.terminalId, 'KILL'],
+    ]);
+    await waitFor(() => svc.list(A).length === 0, 5000, 'reaped terminal forgotten');
+  });
+
   it('keeps the owner from its saved record, not the session name, when the service is re-created over a tmux manager', async () => {
     const socketPath = join(dir, 'tmux.sock');
     const recordsPath = join(dir, 'state', 'terminals.json');

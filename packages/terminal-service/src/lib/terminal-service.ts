@@ -517,9 +517,8 @@ export class TerminalService {
 
   private async signalMarked(ref: ContainerRef, selector: MarkedSelector, signal: NodeJS.Signals): Promise<EndedProcess[]> {
     const cmd = signalMarkedArgv(selector, signal);
-    const env = terminalMarkers('-', this.o.runId, this.o.agentId);
-    // The sweep carries this run's markers with a terminal id no terminal has, so it never selects itself.
-    env.BOSUN_TERMINAL = 'sweep';
+    // The sweep carries this run's markers and a terminal id no terminal has, so it never selects itself.
+    const env = terminalMarkers('sweep', this.o.runId, this.o.agentId);
     const r = await this.call(`sweep in ${ref.id}`, () =>
       this.o.driver.exec(ref, { cmd, env, timeoutMs: this.o.driverTimeoutMs, maxOutputBytes: 256 * 1024 }),
     );
