@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { CapabilityProbe } from '@bosun/capability-probe';
 import { createDriver, type ContainerDriver } from '@bosun/container-driver';
 import { PtyManager } from '@bosun/pty-manager';
+import { fileRecordStore, TerminalService } from '@bosun/terminal-service';
+import { writePrivateFileSync } from '@bosun/util';
 import { SandboxService } from '@bosun/sandbox';
 import { ByomFiles } from './byom-files.js';
 import { CommandHandler } from './command-handler.js';
@@ -51,6 +54,24 @@ export function resolveCredentials(s: WorkerSettings, home: string): { url: stri
   return { url, token };
 }
 
+/**
+ * This worker's stable id among agents sharing one engine: the markers on its terminal
+ * processes carry it, so a restarted worker ends only its own orphans. Kept 0600 in
+ * `<dataDir>/agent-id`.
+ */
+export function agentIdOf(dataDir: string): string {
+  const path = join(dataDir, 'agent-id');
+  try {
+    const id = readFileSync(path, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{8,64}$/.test(id)) return id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const id = `w${randomBytes(9).toString('hex')}`;
+  writePrivateFileSync(path, `${id}\n`);
+  return id;
+}
+
 /** Builds the driver, PTY manager, probe and runtime from settings, and starts dialling. */
 export async function startWorker(s: WorkerSettings, env: Record<string, string | undefined>, logger: Logger): Promise<RunningWorker> {
   const { url, token } = resolveCredentials(s, env.HOME ?? homedir());
@@ -71,18 +92,21 @@ export async function startWorker(s: WorkerSettings, env: Record<string, string 
     },
     ...(s.tmux ? { tmux: { socketPath: join(s.dataDir, 'tmux.sock') } } : {}),
   });
-  if (s.tmux) {
-    const found = await manager.rediscover();
-    logger.info({ terminals: found.length }, 'rediscovered tmux terminals');
-  }
   const engineIsPodman = kind === 'engine' && /podman/i.test((await driver.capabilities()).engine);
-  const terminals = new TerminalBridge({
+  const service = new TerminalService({
     manager,
     driver,
     logger,
     allowHostShell: kind === 'process',
+    records: fileRecordStore(join(s.dataDir, 'terminals.json')),
+    agentId: agentIdOf(s.dataDir),
     ...(s.tmux && engineIsPodman ? { tmuxPodmanPath: s.podmanPath ?? 'podman' } : {}),
   });
+  // Adopt the tmux terminals of the previous run (with their owners) and end the shells a
+  // killed run left in its containers, before the orchestrator can ask for anything.
+  const reconciled = await service.reconcile();
+  logger.info({ reconciled }, 'terminals reconciled');
+  const terminals = new TerminalBridge({ service, logger });
   const sandbox = new SandboxService({ driver, securityFloor: s.securityFloor, allowedRoots: s.allowedRoots ?? [], logger });
   const handler = new CommandHandler({ sandbox, terminals, logger });
   const probe = new CapabilityProbe({
