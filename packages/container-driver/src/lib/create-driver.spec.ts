@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,26 @@ describe('createDriver', () => {
     expect(r.kind).toBe('process');
     expect(r.reason).toMatch(/no engine/);
     expect((await r.driver.capabilities()).isolation).toBe('process');
+  });
+
+  it('waits for an engine whose socket exists but answers late instead of falling back, then refuses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bosun-cd-slow-'));
+    const socketPath = join(dir, 'engine.sock');
+    let pings = 0;
+    // An engine that accepts and stays silent, like a loaded or stopped one.
+    const server = createServer((socket) => {
+      pings += 1;
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    try {
+      const err = await createDriver({ engine: { dockerHost: `unix://${socketPath}`, pingTimeoutMs: 20 }, engineAttempts: 3, process: { root: dir } }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toMatch(/timeout|engine_unavailable/);
+      expect(pings).toBe(3);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('throws engine_unavailable when the engine is required and absent', async () => {
