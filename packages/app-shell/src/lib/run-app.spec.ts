@@ -113,4 +113,22 @@ describe('runApp', () => {
     expect(seen).toHaveLength(1);
     expect(await runApp(cli, { argv: ['bogus'], env: {}, ...h.io })).toBe(2);
   });
+
+  it('shuts down gracefully and returns 0 when SIGTERM arrives while start is still running', async () => {
+    const h = harness();
+    let closed = 0;
+    const app: AppDefinition = {
+      name: 'x',
+      description: 'x',
+      version: '1',
+      config,
+      async start() {
+        process.emit('SIGTERM', 'SIGTERM');
+        return { close: async () => void (closed += 1) };
+      },
+    };
+    expect(await runApp(app, { argv: [], env: {}, ...h.io, handleSignals: true })).toBe(ExitCode.ok);
+    expect(closed).toBe(1);
+    expect(h.logs()).toContain('shutting down');
+  });
 });

@@ -232,6 +232,7 @@ interface SignalWatch {
 function watchSignals(controller: AbortController, logger: Logger): SignalWatch {
   const queue: ((s: NodeJS.Signals | undefined) => void)[] = [];
   let count = 0;
+  let reads = 0;
   let first!: (s: NodeJS.Signals | undefined) => void;
   let second!: (s: NodeJS.Signals | undefined) => void;
   const firstP = new Promise<NodeJS.Signals | undefined>((r) => (first = r));
@@ -248,8 +249,11 @@ function watchSignals(controller: AbortController, logger: Logger): SignalWatch 
   // A long-running app is alive until it is told to stop, even while it waits on nothing.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   return {
+    // The first read is the first signal (even one that came during start-up, already
+    // resolved); every later read is the second.
     get next() {
-      return count === 0 ? firstP : secondP;
+      reads += 1;
+      return reads === 1 ? firstP : secondP;
     },
     dispose() {
       clearInterval(keepAlive);
