@@ -163,7 +163,9 @@ export class WorkerRegistry {
     // Every frame is parsed at the edge by the peer: typed error replies, depth and size
     // bounds, one log line per kind of bad message and window.
     const peer: HubPeer = new Peer({
-      stream: new WebSocketFrameStream(ws, { maxFrameBytes: this.o.maxMessageBytes }),
+      // The socket takes frames up to 4× the message limit (the hub's ws maxPayload), so a
+      // message past the limit is answered too_large and the link lives.
+      stream: new WebSocketFrameStream(ws, { maxFrameBytes: 4 * this.o.maxMessageBytes }),
       protocol: workerProtocol,
       receives: 'toOrchestrator',
       replyTypes: { 'worker.register': 'worker.registered' },
