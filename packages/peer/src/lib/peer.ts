@@ -18,6 +18,7 @@ import {
   BosunError,
   isErrorCode,
   parseMessage,
+  errorToWire,
   toErrorBody,
   type MessageOf,
   type Protocol,
@@ -367,15 +368,7 @@ export class Peer<P extends Protocol, D extends Direction<P>> {
   }
 
   private replyError(err: unknown, id: string | undefined): void {
-    const body = toErrorBody(err);
-    this.reply({
-      v: this.protocol.version,
-      type: 'error',
-      ...(id === undefined ? {} : { id }),
-      code: body.code,
-      message: body.message.slice(0, 4096),
-      ...(body.details ? { details: body.details } : {}),
-    });
+    this.reply(errorToWire(err, this.protocol.version, id));
   }
 
   /**

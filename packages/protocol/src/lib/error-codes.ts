@@ -114,15 +114,8 @@ export class BosunError extends Error {
   }
 
   /** `{ v, type: 'error', id?, code, message, details? }` for a protocol of version `v`. */
-  toWire(v: number, id?: string): { v: number; type: 'error'; id?: string; code: ErrorCode; message: string; details?: Record<string, unknown> } {
-    return {
-      v,
-      type: 'error',
-      ...(id === undefined ? {} : { id }),
-      code: this.code,
-      message: this.message.slice(0, 4096),
-      ...(this.details ? { details: this.details } : {}),
-    };
+  toWire(v: number, id?: string): WireErrorMessage {
+    return errorToWire(this, v, id);
   }
 
   /** `what` does not exist for this owner. */
@@ -173,4 +166,31 @@ export function toErrorBody(err: unknown): { code: ErrorCode; message: string; d
     return { code: c, message: err.message, ...(details && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}) };
   }
   return { code: 'internal', message: err instanceof Error ? err.message : 'internal error' };
+}
+
+/** The `error` message every protocol shares. */
+export interface WireErrorMessage {
+  v: number;
+  type: 'error';
+  id?: string;
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Any thrown value as a protocol's `error` message (via {@link toErrorBody}): the one
+ * way every transport turns an error into its wire form. The message is cut to 4 096
+ * characters.
+ */
+export function errorToWire(err: unknown, v: number, id?: string): WireErrorMessage {
+  const body = toErrorBody(err);
+  return {
+    v,
+    type: 'error',
+    ...(id === undefined ? {} : { id }),
+    code: body.code,
+    message: body.message.slice(0, 4096),
+    ...(body.details ? { details: body.details } : {}),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { ContainerInfo, ContainerRef } from '@bosun/container-driver';
 import {
-  toErrorBody,
+  errorToWire,
   WORKER_PROTOCOL_VERSION,
   type ContainerSummarySchema,
   type WorkerCommand,
@@ -89,7 +89,7 @@ export function toSummary(c: ContainerInfo): ContainerSummary {
 /**
  * Executes the worker protocol's commands through the {@link SandboxService} (and the
  * terminal bridge for `terminal.*`). Every command gets exactly one reply: its
- * `<type>.result`, or an `error` whose code comes from the one registry (`toErrorBody`).
+ * `<type>.result`, or an `error` whose code comes from the one registry (`errorToWire`).
  */
 export class CommandHandler {
   /** The service every container and image command goes through. */
@@ -127,16 +127,9 @@ export class CommandHandler {
 
   /** The `error` reply for `err`, echoing request `id`; an unexpected failure (`internal`) is logged. */
   errorReply(id: string | undefined, err: unknown): Reply {
-    const body = toErrorBody(err);
-    if (body.code === 'internal') this.logger.error({ err, id }, 'command failed unexpectedly');
-    return {
-      v: V,
-      type: 'error',
-      ...(id ? { id } : {}),
-      code: body.code,
-      message: body.message.slice(0, 4096),
-      ...(body.details ? { details: body.details } : {}),
-    };
+    const wire = errorToWire(err, V, id || undefined);
+    if (wire.code === 'internal') this.logger.error({ err, id }, 'command failed unexpectedly');
+    return { ...wire, v: V };
   }
 
   private async dispatch(cmd: WorkerCommand, sink: ReplySink): Promise<Reply> {
