@@ -11,7 +11,7 @@ import { SandboxService } from '@bosun/sandbox';
 import { ByomFiles } from './byom-files.js';
 import { CommandHandler } from './command-handler.js';
 import type { Logger } from './logger.js';
-import type { SecurityProfile } from './security-profile.js';
+import type { SecurityProfile } from '@bosun/sandbox';
 import { TerminalBridge } from './terminal-bridge.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
