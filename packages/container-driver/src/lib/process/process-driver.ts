@@ -12,8 +12,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile, open } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writePrivateFile } from '@bosun/util';
 import { PassThrough, Duplex } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { DriverError } from '../errors.js';
@@ -212,10 +213,7 @@ export class ProcessDriver implements ContainerDriver {
   }
 
   private async writeState(s: State): Promise<void> {
-    const file = join(this.dir(s.id), 'state.json');
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
-    await rename(tmp, file);
+    await writePrivateFile(join(this.dir(s.id), 'state.json'), JSON.stringify(s));
     this.cache.set(s.id, structuredClone(s));
   }
 
