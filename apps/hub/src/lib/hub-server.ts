@@ -4,9 +4,11 @@ import type { Logger } from '@bosun/logger';
 import type { Clock } from '@bosun/util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadAdminToken } from './plugins/auth.js';
+import { apiDocs } from './plugins/api-docs.js';
 import { commandsApi } from './plugins/commands-api.js';
 import { page } from './plugins/page.js';
 import { terminalSocket } from './plugins/terminal-socket.js';
+import { terminalsApi } from './plugins/terminals-api.js';
 import { workerSocket } from './plugins/worker-socket.js';
 import { TerminalRelay } from './terminal-relay.js';
 import { WorkerTokenStore } from './token-store.js';
@@ -81,6 +83,8 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   });
   await app.register(page);
   await app.register(commandsApi, { adminToken, tokens, registry, logger: o.logger });
+  await app.register(terminalsApi, { adminToken, registry, relay, logger: o.logger });
+  await app.register(apiDocs);
   await app.register(workerSocket, { tokens, registry, logger: o.logger });
   await app.register(terminalSocket, {
     adminToken,
