@@ -51,18 +51,44 @@ describe('runApp', () => {
     expect(h.out()).toBe('9.9.9\n');
   });
 
-  it('lists every config flag with its env var when given --help', async () => {
+  it('lists every config flag with its default and env var when given --help', async () => {
     const h = harness();
     expect(await runApp(appSeeing([]), { argv: ['--help'], env: {}, ...h.io })).toBe(0);
-    expect(h.out()).toMatch(/--port <value>.*\[env PORT\]/);
-    expect(h.out()).toMatch(/--verbose .*\[env VERBOSE\]/);
-    expect(h.out()).toMatch(/--config <path>.*\[env TEST_CONFIG\]/);
+    const help = h.out().replace(/\s+/g, ' ');
+    expect(help).toContain('--port <value> port (default: 8080, env: PORT)');
+    expect(help).toContain('--verbose verbose (default: false, env: VERBOSE)');
+    expect(help).toContain('--log-level <value> log level: fatal|error|warn|info|debug|trace|silent (default: info, env: LOG_LEVEL)');
+    expect(help).toMatch(/--config <path> YAML or JSON config file \(env: TEST_CONFIG\)/);
+    expect(help).not.toContain('Environment');
+  });
+
+  it('lists a key that has no flag under Environment, without its value, when given --help', async () => {
+    const h = harness();
+    const secretDefault = defineConfig({
+      schema: z.object({ token: z.string().default('built-in-s3cret') }),
+      keys: { token: { env: 'TOKEN', flag: false, secret: true, description: 'access token' } },
+    });
+    const app: AppDefinition = { name: 'x', description: 'x', version: '1', config: secretDefault, start: async () => 0 };
+    expect(await runApp(app, { argv: ['--help'], env: {}, ...h.io })).toBe(0);
+    expect(h.out()).toMatch(/Environment \(no flag\):\n {2}TOKEN {2}access token\n/);
+    expect(h.out()).not.toContain('built-in-s3cret');
+  });
+
+  it('shows examples after the options when the command has some', async () => {
+    const h = harness();
+    const app: AppDefinition = {
+      ...appSeeing([]),
+      helpNotes: 'Output is a table.',
+      examples: [{ command: 'bosun-test --port 1', description: 'listen on port 1' }],
+    };
+    expect(await runApp(app, { argv: ['--help'], env: {}, ...h.io })).toBe(0);
+    expect(h.out()).toMatch(/--help[^\n]*\n\nOutput is a table\.\n\nExamples:\n {2}# listen on port 1\n {2}\$ bosun-test --port 1\n$/);
   });
 
   it('returns 2 when given an unknown flag', async () => {
     const h = harness();
     expect(await runApp(appSeeing([]), { argv: ['--nope'], env: {}, ...h.io })).toBe(ExitCode.usage);
-    expect(h.err()).toContain("unknown option '--nope'");
+    expect(h.err()).toBe("bosun-test: unknown option '--nope'\n");
   });
 
   it('passes typed flags over env over the --config file to start', async () => {
@@ -88,7 +114,7 @@ describe('runApp', () => {
   it('returns 2 with the one-line config error when a value is bad', async () => {
     const h = harness();
     expect(await runApp(appSeeing([]), { argv: [], env: { PORT: 'eighty' }, ...h.io })).toBe(2);
-    expect(h.err()).toMatch(/^bosun-test: config: port from env PORT: .*expected number.*\n$/);
+    expect(h.err()).toMatch(/^bosun-test: config: port from env PORT: [^\n]*expected number[^\n]*\n$/);
   });
 
   it('never logs a secret config value', async () => {
@@ -98,11 +124,46 @@ describe('runApp', () => {
     expect(h.logs()).not.toContain('s3cret-value');
   });
 
-  it('returns 1 and says why when start throws', async () => {
+  it('returns 1 and prints one prefixed line, logging no stack, when start throws at the default level', async () => {
     const h = harness();
     const app: AppDefinition = { name: 'x', description: 'x', version: '1', config, start: async () => Promise.reject(new Error('port in use')) };
     expect(await runApp(app, { argv: [], env: {}, ...h.io })).toBe(ExitCode.failure);
-    expect(h.err()).toContain('x: port in use');
+    expect(h.err()).toBe('x: port in use\n');
+    const entry = JSON.parse(h.logs().trim().split('\n').at(-1) ?? '') as { level: number; msg: string; error: Record<string, unknown> };
+    expect(entry).toMatchObject({ level: 50, msg: 'failed to start', error: { type: 'Error', message: 'port in use' } });
+    expect(entry.error.stack).toBeUndefined();
+    expect(h.logs()).not.toContain('run-app.spec.ts');
+  });
+
+  it('logs the stack of a failed start when the level is debug', async () => {
+    const h = harness();
+    const app: AppDefinition = { name: 'x', description: 'x', version: '1', config, start: async () => Promise.reject(new Error('port in use')) };
+    expect(await runApp(app, { argv: ['--log-level', 'debug'], env: {}, ...h.io })).toBe(ExitCode.failure);
+    expect(h.err()).toBe('x: port in use\n');
+    expect(h.logs()).toContain('run-app.spec.ts');
+  });
+
+  it('exits with the code the app maps a coded error to when start throws one', async () => {
+    const h = harness();
+    const coded = Object.assign(new Error('no engine answers'), { code: 'engine_unavailable' });
+    const app: AppDefinition = {
+      name: 'x',
+      description: 'x',
+      version: '1',
+      config,
+      exitCodeOf: (e) => ((e as { code?: string }).code === 'engine_unavailable' ? 6 : undefined),
+      start: async () => Promise.reject(coded),
+    };
+    expect(await runApp(app, { argv: [], env: {}, ...h.io })).toBe(6);
+    expect(h.err()).toBe('x: no engine answers\n');
+    expect(h.logs()).toContain('"code":"engine_unavailable"');
+  });
+
+  it('prints one line for a multi-line message when start throws one', async () => {
+    const h = harness();
+    const app: AppDefinition = { name: 'x', description: 'x', version: '1', config, start: async () => Promise.reject(new Error('first\nsecond\n')) };
+    expect(await runApp(app, { argv: [], env: {}, ...h.io })).toBe(ExitCode.failure);
+    expect(h.err()).toBe('x: first second\n');
   });
 
   it('runs the named subcommand with its own flags', async () => {
@@ -112,6 +173,57 @@ describe('runApp', () => {
     expect(await runApp(cli, { argv: ['serve', '--port', '5'], env: {}, ...h.io })).toBe(0);
     expect(seen).toHaveLength(1);
     expect(await runApp(cli, { argv: ['bogus'], env: {}, ...h.io })).toBe(2);
+  });
+
+  it('prefixes every error of a subcommand with the app name when the CLI has subcommands', async () => {
+    const fail: CommandDefinition = { name: 'boom', description: 'boom', config, start: async () => Promise.reject(new Error('it broke')) };
+    const cli: AppDefinition = { name: 'bosun', description: 'cli', version: '1', commands: [{ ...commandSeeing([]), name: 'serve', description: 'serve' }, fail] };
+    const lines: string[] = [];
+    for (const [argv, env] of [
+      [['bogus'], {}],
+      [['serve', '--nope'], {}],
+      [['serve', '--port'], {}],
+      [['serve'], { PORT: 'eighty' }],
+      [['boom'], {}],
+    ] as const) {
+      const h = harness();
+      expect(await runApp(cli, { argv: [...argv], env, ...h.io })).not.toBe(0);
+      lines.push(h.err());
+    }
+    expect(lines).toEqual([
+      "bosun: unknown command 'bogus'\n",
+      "bosun: unknown option '--nope'\n",
+      "bosun: option '--port <value>' argument missing\n",
+      expect.stringMatching(/^bosun: config: port from env PORT: .*\n$/),
+      'bosun: it broke\n',
+    ]);
+  });
+
+  it('folds a suggestion onto the same line when a subcommand flag is misspelt', async () => {
+    const h = harness();
+    const cli: AppDefinition = { name: 'bosun', description: 'cli', version: '1', commands: [{ ...commandSeeing([]), name: 'serve', description: 'serve' }] };
+    expect(await runApp(cli, { argv: ['serve', '--prot', '1'], env: {}, ...h.io })).toBe(2);
+    expect(h.err()).toBe("bosun: unknown option '--prot' (Did you mean --port?)\n");
+  });
+
+  it('hands start the output writer and whether stdout is a terminal', async () => {
+    const h = harness();
+    const seen: boolean[] = [];
+    const app: AppDefinition = {
+      name: 'x',
+      description: 'x',
+      version: '1',
+      config,
+      async start(ctx) {
+        seen.push(ctx.stdoutIsTTY);
+        ctx.stdout('hello\n');
+        return 0;
+      },
+    };
+    await runApp(app, { argv: [], env: {}, ...h.io });
+    await runApp(app, { argv: [], env: {}, ...h.io, stdoutIsTTY: true });
+    expect(seen).toEqual([false, true]);
+    expect(h.out()).toBe('hello\nhello\n');
   });
 
   it('shuts down gracefully and returns 0 when SIGTERM arrives while start is still running', async () => {

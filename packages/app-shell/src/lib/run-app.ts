@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigError, flagNameOf, loadConfig, schemaKind, type ConfigKeySpec, type ConfigSpec, type LoadedConfig } from '@bosun/config';
+import { errorLine, errorSummary, messageOf } from './error-line.js';
+import { describeConfigKey, formatEnvOnlyKeys, formatExamples, type CommandExample } from './help-text.js';
 
 /** Exit codes every Bosun app uses. */
 export const ExitCode = {
@@ -30,6 +32,10 @@ export interface AppContext<T> {
   args: string[];
   /** The process environment the app was given (apps may read it; libraries never do). */
   env: Record<string, string | undefined>;
+  /** Writes command output (not logs) to stdout; tests capture it. */
+  stdout: (text: string) => void;
+  /** Whether stdout is a terminal (for colour; never for choosing the output format). */
+  stdoutIsTTY: boolean;
 }
 
 /** One runnable command: the app itself, or a subcommand of the CLI. */
@@ -44,6 +50,10 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
   configFile?: { env?: string; default?: string };
   /** Positional arguments, as commander syntax (e.g. `['<id>', '[command...]']`). */
   arguments?: string[];
+  /** Shown under `Examples:` at the end of this command's `--help` (default: none). */
+  examples?: CommandExample[];
+  /** Extra paragraphs shown before the examples in `--help` (e.g. how output is chosen). Default: none. */
+  helpNotes?: string;
   /** Starts the work. Resolve with a handle for long-running apps, or with nothing (or an exit code) for one-shot commands. */
   start(ctx: AppContext<z.infer<S>>): Promise<AppHandle | number | void>;
 }
@@ -55,6 +65,12 @@ export interface AppDefinition<S extends z.ZodObject = z.ZodObject> extends Part
   version: string;
   // Subcommands have their own config schema each.
   commands?: CommandDefinition<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
+   * The exit code for an error thrown by `start` (e.g. the error registry's code for a
+   * coded error); `undefined` means 1. Default: every start failure exits 1. Injected so
+   * this shell stays below the protocol layer that owns the registry.
+   */
+  exitCodeOf?: (error: unknown) => number | undefined;
 }
 
 /** Process-level inputs, injected so tests can run an app in memory. */
@@ -63,6 +79,8 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
+  /** Whether stdout is a terminal (default: `process.stdout.isTTY` when `stdout` is not injected, else false). */
+  stdoutIsTTY?: boolean;
   /** Where logs go (default: stderr, so stdout stays clean for command output). */
   logDestination?: NodeJS.WritableStream;
   /** Install SIGTERM/SIGINT handlers (default true). */
@@ -78,37 +96,47 @@ const commonSchema = z.object({
   logLevel: z.enum(LOG_LEVELS).default('info'),
 });
 const commonKeys: Record<string, ConfigKeySpec> = {
-  logLevel: { env: 'LOG_LEVEL', description: `log level (${LOG_LEVELS.join('|')})` },
+  logLevel: { env: 'LOG_LEVEL', description: `log level: ${LOG_LEVELS.join('|')}` },
 };
 
 /**
- * Runs an app the way every Bosun app behaves: `--help` and `--version` exit 0, an unknown
- * flag or command prints one clear line and exits 2, bad config prints the one-line
- * config error and exits 2, SIGTERM/SIGINT shut down gracefully and exit 0 (a second
- * signal exits at once).
+ * Runs an app the way every Bosun app behaves: `--help` (every flag with its default and
+ * env var, then examples) and `--version` exit 0; every error a person reads is one line
+ * on stderr prefixed with the app's name (`bosun: …`, `bosun-worker: …`): an unknown flag
+ * or command and a bad config value exit 2, a failed start exits with `app.exitCodeOf`'s
+ * code (default 1) and logs the failure at error without a stack (with it at `debug`);
+ * SIGTERM/SIGINT shut down gracefully and exit 0 (a second signal exits at once).
  *
  * @returns the exit code (the process is not exited here, so tests can call it).
  */
 export async function runApp(app: AppDefinition, options: RunOptions): Promise<number> {
   const out = options.stdout ?? ((t: string) => process.stdout.write(t));
   const err = options.stderr ?? ((t: string) => process.stderr.write(t));
+  const io: CommandIo = {
+    out,
+    stdoutIsTTY: options.stdoutIsTTY ?? (options.stdout ? false : process.stdout.isTTY === true),
+    // One prefix for the whole app, subcommands included: `bosun: …`, never `worker: …` or `error: …`.
+    fail: (message: string) => err(errorLine(app.name, message)),
+  };
+  const output = { writeOut: out, writeErr: err, outputError: (text: string) => io.fail(text) };
   let result: Promise<number> | undefined;
 
   const program = new Command(app.name)
     .description(app.description)
     .version(app.version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
-    .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) })
+    .configureOutput(output)
     .showSuggestionAfterError(true)
     .exitOverride();
 
   const bind = (cmd: Command, def: CommandDefinition) => {
     const spec = withCommonKeys(def.config);
     addConfigOptions(cmd, spec, def.configFile);
+    addHelpExtras(cmd, spec, def);
     for (const a of def.arguments ?? []) cmd.argument(a);
     cmd.action((...actionArgs: unknown[]) => {
       const command = actionArgs.at(-1) as Command;
-      result = startCommand(def, spec, command, options, err);
+      result = startCommand(def, spec, command, options, io, app.exitCodeOf);
     });
   };
 
@@ -116,10 +144,11 @@ export async function runApp(app: AppDefinition, options: RunOptions): Promise<n
     program.showHelpAfterError(false);
     for (const def of app.commands) {
       const sub = program.command(def.name).description(def.description).helpOption('-h, --help', 'show this help and exit');
-      sub.configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) }).exitOverride();
+      sub.configureOutput(output).showSuggestionAfterError(true).exitOverride();
       bind(sub, def);
     }
     if (app.start && app.config) bind(program, app as CommandDefinition);
+    else if (app.examples?.length || app.helpNotes) program.addHelpText('after', `${app.helpNotes ? `\n${app.helpNotes.trimEnd()}\n` : ''}${formatExamples(app.examples)}`.trimEnd());
   } else if (app.start && app.config) {
     bind(program, app as CommandDefinition);
   }
@@ -131,9 +160,33 @@ export async function runApp(app: AppDefinition, options: RunOptions): Promise<n
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
       return ExitCode.usage;
     }
-    throw e;
+    io.fail(messageOf(e));
+    return ExitCode.failure;
   }
   return result ? await result : ExitCode.ok;
+}
+
+/** Where a command's output and its one-line errors go. */
+interface CommandIo {
+  out: (text: string) => void;
+  stdoutIsTTY: boolean;
+  /** Prints `<app>: <message>` as one line on stderr. */
+  fail: (message: string) => void;
+}
+
+/** The `Environment (no flag):` block, then notes, then `Examples:`, after a command's options. */
+function addHelpExtras(cmd: Command, spec: ConfigSpec<z.ZodObject>, def: CommandDefinition): void {
+  const shape = spec.schema.shape as Record<string, z.ZodType>;
+  const keys = spec.keys as Record<string, ConfigKeySpec | undefined>;
+  const envOnly: { env: string; description: string }[] = [];
+  for (const key of Object.keys(shape)) {
+    const env = keys[key]?.env;
+    if (env && !flagNameOf(key, keys[key])) envOnly.push({ env, description: describeConfigKey(shape[key], { ...keys[key], env: undefined }, key) });
+  }
+  const notes = def.helpNotes ? `\n${def.helpNotes.trimEnd()}\n` : '';
+  const text = `${formatEnvOnlyKeys(envOnly)}${notes}${formatExamples(def.examples)}`;
+  // commander ends the help text with its own line break.
+  if (text) cmd.addHelpText('after', text.trimEnd());
 }
 
 function withCommonKeys(spec: ConfigSpec<z.ZodObject>): ConfigSpec<z.ZodObject> {
@@ -151,14 +204,12 @@ function addConfigOptions(cmd: Command, spec: ConfigSpec<z.ZodObject>, configFil
     const flag = flagNameOf(key, ks);
     if (!flag) continue;
     const isBool = schemaKind(shape[key]) === 'boolean';
-    const envNote = ks?.env ? ` [env ${ks.env}]` : '';
-    const opt = new Option(isBool ? `--${flag}` : `--${flag} <value>`, `${ks?.description ?? shape[key].description ?? key}${envNote}`);
+    const opt = new Option(isBool ? `--${flag}` : `--${flag} <value>`, describeConfigKey(shape[key], ks, key));
     opt.attributeName = () => key;
     cmd.addOption(opt);
   }
-  const envNote = configFile?.env ? ` [env ${configFile.env}]` : '';
-  const def = configFile?.default ? ` (default ${configFile.default})` : '';
-  cmd.option('-c, --config <path>', `YAML or JSON config file${envNote}${def}`);
+  const extra = [configFile?.default ? `default: ${configFile.default}, read only if it exists` : '', configFile?.env ? `env: ${configFile.env}` : ''].filter(Boolean);
+  cmd.option('-c, --config <path>', `YAML or JSON config file${extra.length ? ` (${extra.join(', ')})` : ''}`);
 }
 
 async function startCommand(
@@ -166,7 +217,8 @@ async function startCommand(
   spec: ConfigSpec<z.ZodObject>,
   cmd: Command,
   options: RunOptions,
-  err: (t: string) => void,
+  io: CommandIo,
+  exitCodeOf: AppDefinition['exitCodeOf'],
 ): Promise<number> {
   const opts = cmd.opts<Record<string, unknown>>();
   const { config: configPath, ...flags } = opts;
@@ -180,7 +232,7 @@ async function startCommand(
     }) as LoadedConfig<Record<string, unknown>>;
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(`${def.name}: ${e.message}\n`);
+      io.fail(e.message);
       return ExitCode.usage;
     }
     throw e;
@@ -197,6 +249,8 @@ async function startCommand(
     signal: controller.signal,
     args: cmd.args,
     env: options.env,
+    stdout: io.out,
+    stdoutIsTTY: io.stdoutIsTTY,
   };
 
   // Signals are watched before `start` runs, so one that arrives during start-up is not lost.
@@ -206,9 +260,11 @@ async function startCommand(
     try {
       started = await def.start(ctx);
     } catch (e) {
-      logger.error({ err: e }, 'failed to start');
-      err(`${def.name}: ${(e as Error).message}\n`);
-      return ExitCode.failure;
+      // The person reads one line; the log keeps the code, and the stack only at debug.
+      // Under `error`, not `err`: pino's err serializer would add the stack back.
+      logger.error({ error: errorSummary(e, logger.isLevelEnabled('debug')) }, 'failed to start');
+      io.fail(messageOf(e));
+      return exitCodeOf?.(e) ?? ExitCode.failure;
     }
     if (typeof started === 'number') return started;
     if (!started || !shutdown) return ExitCode.ok;
