@@ -32,6 +32,29 @@ interface Fanout {
   again: boolean;
 }
 
+/**
+ * A terminal the relay has seen through its viewers, as `GET /api/terminals` lists it.
+ * Read-only copies; the relay keeps at most {@link MAX_KNOWN_TERMINALS}.
+ */
+export interface KnownTerminal {
+  workerId: string;
+  tenant: string;
+  terminalId: string;
+  /** End of the output the worker reported (attach reply or last output frame), bytes. */
+  offset: number;
+  /** Viewers watching it through this hub now. */
+  viewers: number;
+  /** `ended` once the worker said the process exited or the terminal is gone (`not_found` on attach). */
+  state: 'alive' | 'ended';
+  exitCode?: number | null;
+  signal?: string;
+  /** Why it ended, in words. */
+  reason?: string;
+}
+
+/** Most terminals {@link TerminalRelay.terminals} remembers (ended ones are forgotten first, then the oldest). */
+export const MAX_KNOWN_TERMINALS = 1000;
+
 /** Counters for tests and metrics. */
 export interface RelayStats {
   /** Output frames dropped because they would have left a gap for some client. */
@@ -62,6 +85,8 @@ export class TerminalRelay implements WorkerTerminalEvents {
   private readonly fanouts = new Map<string, Fanout>();
   private readonly byTerminal = new Map<string, Set<Fanout>>();
   private readonly of = new Map<RelayClient, Fanout>();
+  /** Terminals seen, by fan-out key, oldest first (a Map keeps insertion order). */
+  private readonly known = new Map<string, KnownTerminal>();
   readonly stats: RelayStats = { gapsDropped: 0, attaches: 0 };
 
   constructor(
@@ -86,6 +111,7 @@ export class TerminalRelay implements WorkerTerminalEvents {
     client.attached = false;
     f.clients.add(client);
     this.of.set(client, f);
+    this.remember(f);
     return this.attach(f);
   }
 
@@ -102,6 +128,34 @@ export class TerminalRelay implements WorkerTerminalEvents {
     const set = this.byTerminal.get(t);
     set?.delete(f);
     if (set?.size === 0) this.byTerminal.delete(t);
+  }
+
+  /**
+   * Terminals this hub's viewers opened or resumed (alive or ended), oldest first: what
+   * a reloaded page reattaches to. The hub keeps no output, only these facts.
+   */
+  terminals(): KnownTerminal[] {
+    return [...this.known.entries()].map(([key, t]) => ({ ...t, viewers: this.fanouts.get(key)?.clients.size ?? 0 }));
+  }
+
+  private remember(f: Fanout): KnownTerminal {
+    const had = this.known.get(f.key);
+    if (had) return had;
+    const t: KnownTerminal = { workerId: f.workerId, tenant: f.tenant, terminalId: f.terminalId, offset: 0, viewers: 0, state: 'alive' };
+    this.known.set(f.key, t);
+    if (this.known.size > MAX_KNOWN_TERMINALS) {
+      const victim = [...this.known.entries()].find(([k, v]) => v.state === 'ended' && k !== f.key) ?? [...this.known.entries()].find(([k]) => k !== f.key && !this.fanouts.has(k));
+      if (victim) this.known.delete(victim[0]);
+    }
+    return t;
+  }
+
+  private ended(workerId: string, terminalId: string, facts: Pick<KnownTerminal, 'exitCode' | 'signal' | 'reason'>): void {
+    for (const t of this.known.values()) {
+      if (t.workerId !== workerId || t.terminalId !== terminalId) continue;
+      t.state = 'ended';
+      Object.assign(t, facts);
+    }
   }
 
   /** Number of fan-outs (terminal × tenant) with clients. */
@@ -154,6 +208,8 @@ export class TerminalRelay implements WorkerTerminalEvents {
     if (!this.live(f)) return;
     if (reply.type === 'error') {
       const refusal = REFUSALS.has(reply.code);
+      const t = this.known.get(f.key);
+      if (t && reply.code === 'not_found') Object.assign(t, { state: 'ended', reason: reply.message.slice(0, 256) });
       for (const c of [...f.clients]) {
         if (!c.attached || refusal) c.refuse(reply.code, reply.message);
         else c.sendControl({ type: 'error', code: reply.code, message: reply.message });
@@ -161,6 +217,8 @@ export class TerminalRelay implements WorkerTerminalEvents {
       return;
     }
     if (reply.type !== 'terminal.open.result') return;
+    const known = this.remember(f);
+    known.offset = Math.max(known.offset, reply.offset);
     if (reply.offset < fromOffset) {
       // The worker's stream is shorter than what clients saw: the terminal was re-adopted
       // after a worker restart and its offsets began again. Move clients to the new stream.
@@ -184,6 +242,8 @@ export class TerminalRelay implements WorkerTerminalEvents {
     if (!set) return;
     const end = offset + data.byteLength;
     for (const f of set) {
+      const known = this.known.get(f.key);
+      if (known && end > known.offset) known.offset = end;
       let gap = false;
       for (const c of f.clients) {
         if (!c.attached || end <= c.pos) continue;
@@ -214,6 +274,7 @@ export class TerminalRelay implements WorkerTerminalEvents {
   }
 
   onExit(workerId: string, terminalId: string, exitCode: number | null, signal?: string): void {
+    this.ended(workerId, terminalId, { exitCode, ...(signal ? { signal } : {}), reason: 'the process ended' });
     for (const f of this.byTerminal.get(tkey(workerId, terminalId)) ?? []) {
       for (const c of f.clients) if (c.attached) c.sendControl({ type: 'exit', exitCode, ...(signal ? { signal } : {}) });
     }
@@ -240,6 +301,7 @@ export class TerminalRelay implements WorkerTerminalEvents {
   }
 
   onWorkerRevoked(workerId: string): void {
+    for (const [k, t] of [...this.known]) if (t.workerId === workerId) this.known.delete(k);
     for (const f of [...this.fanouts.values()]) if (f.workerId === workerId) for (const c of [...f.clients]) c.revoked();
   }
 }
