@@ -3,6 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from '@bosun/logger';
 import type { Clock } from '@bosun/util';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { errorHandler, notFoundHandler } from './http-errors.js';
 import { loadAdminToken } from './plugins/auth.js';
 import { apiDocs } from './plugins/api-docs.js';
 import { commandsApi } from './plugins/commands-api.js';
@@ -50,8 +51,10 @@ const opt = <K extends string, T>(key: K, value: T | undefined): Partial<Record<
 /**
  * Builds the hub from its plugins: the worker WebSocket (`/ws/worker`, worker token at
  * the upgrade), the admin HTTP API (`/api/workers…`, admin bearer token), the viewer
- * socket (`/ws/terminal`, admin token as a subprotocol) and the browser page. This
- * function only wires them.
+ * socket (`/ws/terminal`, admin token as a subprotocol), the browser page and the API
+ * reference (`/api/docs`, no token). Every error, fastify's own and unknown routes
+ * included, answers `{ error: { code, message, hint? } }` with the registry's status.
+ * This function only wires them.
  */
 export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   const tokens = new WorkerTokenStore(join(o.dataDir, 'workers.json'));
@@ -68,7 +71,20 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   const relay = new TerminalRelay(registry, o.logger);
   const maxWorkerMessage = o.maxMessageBytes ?? 4 * 1024 * 1024;
   const maxViewerMessage = o.maxViewerMessageBytes ?? 4 * 1024 * 1024;
-  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
+  const onError = errorHandler(o.logger);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 2 * 1024 * 1024,
+    // A malformed URL answers in the one error shape too.
+    frameworkErrors: (err, req, reply) => onError(err, req, reply),
+  });
+  // Root-level, before any plugin, so every scope inherits them: fastify's own errors
+  // (bad JSON, content-type, body size) and unknown routes answer `{ error: { code, message, hint } }`.
+  app.setErrorHandler(onError);
+  app.setNotFoundHandler(notFoundHandler);
+  // The API reads JSON only: a text/plain body answers 415 with the content-type hint
+  // instead of reaching a route's schema as a string.
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifyWebsocket, {
     options: {
       // One ws server serves both sockets. Past each parser's own limit, so an oversize
@@ -81,10 +97,11 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
       handleProtocols: (protocols: Set<string>) => (protocols.has('bosun.v1') ? 'bosun.v1' : false),
     },
   });
+  // First: it collects the routes the plugins after it add.
+  await app.register(apiDocs);
   await app.register(page);
   await app.register(commandsApi, { adminToken, tokens, registry, logger: o.logger });
   await app.register(terminalsApi, { adminToken, registry, relay, logger: o.logger });
-  await app.register(apiDocs);
   await app.register(workerSocket, { tokens, registry, logger: o.logger });
   await app.register(terminalSocket, {
     adminToken,

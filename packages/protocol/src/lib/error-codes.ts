@@ -32,6 +32,7 @@ export const ERROR_CODES = Object.freeze({
   invalid_frame: code('a binary terminal frame is malformed', 400, 2),
   invalid_argument: code('a value is well-formed but not acceptable (a name with illegal characters, a bad option)', 400, 2),
   limit_invalid: code('a resource limit is negative, not a number, or above what the host has', 400, 2),
+  unsupported_media_type: code('an HTTP body came without a content-type the endpoint reads (send application/json)', 415, 2),
   // Who may do what.
   unauthorized: code('no credentials, or credentials that do not verify', 401, 3),
   forbidden: code('authenticated, but this caller may not do this', 403, 3),
