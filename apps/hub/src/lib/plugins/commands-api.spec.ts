@@ -82,4 +82,13 @@ describe('commandsApi', () => {
     expect(registry.get(workerId)).toBeUndefined();
     expect((await app.inject({ method: 'GET', url: '/api/workers', headers: auth })).json()).toEqual({ workers: [] });
   });
+
+  it('answers with a hint naming GET /api/workers when the worker is unknown or offline', async () => {
+    const { app, auth } = await api();
+    const unknown = await app.inject({ method: 'DELETE', url: '/api/workers/nope', headers: auth });
+    expect(unknown.json().error.hint).toMatch(/GET \/api\/workers/);
+    const { workerId } = (await app.inject({ method: 'POST', url: '/api/workers', headers: auth, payload: { name: 'w1' } })).json() as { workerId: string };
+    const offline = await app.inject({ method: 'POST', url: `/api/workers/${workerId}/commands`, headers: auth, payload: { type: 'images.list' } });
+    expect(offline.json().error).toMatchObject({ code: 'offline', hint: expect.stringMatching(/online/) });
+  });
 });
