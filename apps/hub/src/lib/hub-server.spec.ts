@@ -279,4 +279,20 @@ describe('hub workers', () => {
     const body = (await res.json()) as { workers: { workerId: string; online: boolean }[] };
     expect(body.workers.find((w) => w.workerId === workerId)?.online).toBe(true);
   });
+
+  it('lists one entry, online, with the new register and no old heartbeat when a worker re-registers with its token', async () => {
+    const h = await startHub();
+    const { worker, workerId, token } = await withWorker(h);
+    worker.ws.send(JSON.stringify({ v: 1, type: 'worker.heartbeat', cpuUsage: 5, memoryFree: 1, containersRunning: 0 }));
+    await until('a heartbeat', () => h.hub.registry.get(workerId)?.heartbeat !== undefined || undefined);
+    worker.ws.terminate();
+    await until('offline', () => !h.hub.registry.isOnline(workerId));
+    const again = await startFakeWorker({ url: `ws://127.0.0.1:${h.port}/ws/worker`, token });
+    open.push({ close: () => again.ws.terminate() });
+    const res = await fetch(`${h.base}/api/workers`, { headers: { authorization: `Bearer ${h.hub.adminToken}` } });
+    const body = (await res.json()) as { workers: { workerId: string; online: boolean; heartbeat?: unknown }[] };
+    expect(body.workers).toHaveLength(1);
+    expect(body.workers[0]).toMatchObject({ workerId, online: true });
+    expect(body.workers[0]?.heartbeat).toBeUndefined();
+  });
 });

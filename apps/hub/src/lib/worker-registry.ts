@@ -214,6 +214,9 @@ export class WorkerRegistry {
 
   private onRegister(workerId: string, state: WorkerState, conn: Connection, msg: Register): OrchestratorToWorkerMessage {
     const { v: _v, type: _t, id, ...info } = msg;
+    // A re-registering worker (same token, so same id) replaces its old entry whole: no
+    // heartbeat of the previous run is shown beside the new register.
+    delete state.heartbeat;
     state.info = info;
     state.name = info.name;
     state.online = true;
