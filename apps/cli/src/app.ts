@@ -4,21 +4,47 @@ import { defineConfig } from '@bosun/config';
 import { startWorker, workerConfig } from '@bosun/worker-runtime';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { shouldColor } from './lib/color.js';
+import { registryExitCode } from './lib/exit-code.js';
+import { renderProbeTable } from './lib/probe-table.js';
 
 const version = readPackageVersion(import.meta.url);
 const noConfig = defineConfig({ schema: z.object({}), keys: {} });
 
-/** `bosun`: the command line. Further subcommands come with the issues that build them. */
+const probeConfig = defineConfig({
+  schema: z.object({ json: z.boolean().default(false) }),
+  keys: { json: { description: "print the worker's register payload as JSON (for scripts) instead of the table" } },
+});
+
+/**
+ * `bosun`: the command line. Only commands that exist are listed; login, jobs and
+ * attach come with the issues that build them.
+ */
 export const app: AppDefinition = {
   name: 'bosun',
-  description: 'Bosun: run a worker on this machine, log in to a control plane, run jobs and attach to terminals.',
+  description: 'Bosun on this machine: run a worker that a control plane drives, and see what this machine offers it.',
   version,
+  exitCodeOf: registryExitCode,
+  examples: [
+    { command: 'bosun probe', description: 'what this machine offers: system, runtimes, tools, GPUs, container engines' },
+    { command: 'ORCHESTRATOR_WS_URL=ws://127.0.0.1:8080/ws/worker WORKER_TOKEN=bwt_… bosun worker', description: 'run a worker for the hub on this machine' },
+    { command: 'bosun worker --help', description: "a command's flags, their defaults and env vars" },
+  ],
   commands: [
     {
       name: 'worker',
       description: 'run the worker: dial out to the orchestrator and run its commands (same as bosun-worker)',
       config: workerConfig,
       configFile: { env: 'AGENT_CONFIG', default: '/etc/bosun/agent.yaml' },
+      helpNotes:
+        'The worker needs an orchestrator URL and a worker token: set ORCHESTRATOR_WS_URL and\n' +
+        'WORKER_TOKEN, or put orchestratorUrl and token in the config file; in byom mode it also\n' +
+        'reads ~/.bosun/credentials.json.',
+      examples: [
+        { command: 'ORCHESTRATOR_WS_URL=ws://127.0.0.1:8080/ws/worker WORKER_TOKEN=bwt_… bosun worker', description: 'dial the hub of the quick start' },
+        { command: 'bosun worker --config ./agent.yaml --log-level debug', description: 'settings from a file, with debug logs' },
+        { command: 'WORKER_TMUX=true bosun worker --name gpu-box --security-floor standard', description: 'terminals that outlive a restart, refusing the open profile' },
+      ],
       async start({ logger, config, env }) {
         const settings = config as z.infer<typeof workerConfig.schema>;
         const worker = await startWorker({ ...settings, agentVersion: version }, env, logger);
@@ -28,20 +54,35 @@ export const app: AppDefinition = {
     },
     {
       name: 'probe',
-      description: 'print what this machine offers (system, runtimes, tools, GPUs, container engines) as JSON',
-      config: noConfig,
-      async start({ env }) {
-        const probe = new CapabilityProbe({ name: hostname(), agentVersion: version, mode: 'byom', env, containersRunning: async () => 0 });
-        process.stdout.write(`${JSON.stringify(await probe.registerPayload(), null, 2)}\n`);
-        await probe.close();
+      description: 'show what this machine offers: system, runtimes, tools, GPUs, container engines',
+      config: probeConfig,
+      helpNotes:
+        'Output: a table, whether or not stdout is a terminal (as docker prints); scripts ask\n' +
+        'for --json (as with gh), which prints the register payload the hub receives. Colours\n' +
+        'only when stdout is a terminal and NO_COLOR is unset.',
+      examples: [
+        { command: 'bosun probe', description: 'a table of everything found' },
+        { command: "bosun probe --json | jq '.capabilities.tools[].name'", description: 'the tools found, for a script' },
+      ],
+      async start({ env, config, logger, stdout, stdoutIsTTY }) {
+        const { json } = config as z.infer<typeof probeConfig.schema>;
+        const probe = new CapabilityProbe({ name: hostname(), agentVersion: version, mode: 'byom', env, logger, containersRunning: async () => 0 });
+        try {
+          const snapshot = await probe.capabilities();
+          const payload = await probe.registerPayload();
+          stdout(json ? `${JSON.stringify(payload, null, 2)}\n` : renderProbeTable({ payload, system: snapshot.system }, { color: shouldColor(stdoutIsTTY, env) }));
+        } finally {
+          await probe.close();
+        }
       },
     },
     {
       name: 'version',
       description: 'print the version and exit',
       config: noConfig,
-      async start() {
-        process.stdout.write(`${version}\n`);
+      examples: [{ command: 'bosun version', description: 'the version of Bosun, the same for every app' }],
+      async start({ stdout }) {
+        stdout(`${version}\n`);
       },
     },
   ],

@@ -46,11 +46,14 @@ export interface RunningWorker {
  * env), else the BYOM credentials in `~/.bosun/credentials.json`.
  */
 export function resolveCredentials(s: WorkerSettings, home: string): { url: string; token: string } {
-  const stored = s.mode === 'byom' ? ByomFiles.inHome(home).readCredentials() : undefined;
+  const files = s.mode === 'byom' ? ByomFiles.inHome(home) : undefined;
+  const stored = files?.readCredentials();
   const url = s.orchestratorUrl ?? stored?.orchestratorUrl;
   const token = s.token ?? stored?.token;
-  if (!url) throw new Error('no orchestrator URL: set ORCHESTRATOR_WS_URL (or --orchestrator-url), or run `bosun login`');
-  if (!token) throw new Error('no worker token: set WORKER_TOKEN, put `token` in the AGENT_CONFIG file, or run `bosun login`');
+  // Name only what exists today (no `bosun login` yet): env vars, the config file and, in byom mode, the credentials file.
+  const credentials = files ? `, or write {"orchestratorUrl","token"} to ${files.credentialsPath}` : '';
+  if (!url) throw new Error(`no orchestrator URL: set ORCHESTRATOR_WS_URL and WORKER_TOKEN, put orchestratorUrl and token in the config file (--config or AGENT_CONFIG)${credentials}`);
+  if (!token) throw new Error(`no worker token: set WORKER_TOKEN, put token in the config file (--config or AGENT_CONFIG)${credentials}`);
   return { url, token };
 }
 
