@@ -93,7 +93,7 @@ export async function probeEngineSockets(
     sockets.map(async (socket) => {
       if (!(await isSocket(socket))) return undefined;
       const engine = await queryEngineSocket(socket, timeoutMs, clock);
-      if (!engine) logger.warn({ socket }, 'engine socket did not answer /version');
+      if (!engine) logger.debug({ socket }, 'engine socket did not answer /version');
       return engine;
     }),
   );
