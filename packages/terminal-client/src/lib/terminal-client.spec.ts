@@ -7,7 +7,6 @@ class FakeSocket implements SocketLike {
   readyState = 1;
   sent: (string | Uint8Array)[] = [];
   closedWith: { code?: number; reason?: string } | undefined;
-  onopen: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;

@@ -20,13 +20,23 @@
  */
 import { parseMessage, VIEWER_CLOSE, VIEWER_PROTOCOL_VERSION, viewerProtocol, type HubToViewerMessage } from '@bosun/protocol';
 
-/** What the client needs of a WebSocket: the event-handler properties both the browser's and `ws`'s have. */
+/**
+ * What the client needs of a WebSocket: the event-handler properties both the
+ * browser's and `ws`'s have. Handlers are typed loosely (`never`) so either socket type
+ * fits; the client reads `data` of message events and `code`/`reason` of close events.
+ */
 export interface SocketLike {
   binaryType: string;
   readonly readyState: number;
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: never) => unknown) | null;
+  onclose: ((ev: never) => unknown) | null;
+  onerror: ((ev: never) => unknown) | null;
+}
+
+/** The handler types the client assigns. */
+interface Handlers {
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
@@ -256,13 +266,14 @@ export class TerminalClient {
     }
     this.socket = s;
     s.binaryType = 'arraybuffer';
-    s.onmessage = (ev) => {
+    const h = s as unknown as Handlers;
+    h.onmessage = (ev) => {
       if (this.socket === s) this.onFrame(ev.data);
     };
-    s.onclose = (ev) => {
+    h.onclose = (ev) => {
       if (this.socket === s) this.onClose(ev.code, ev.reason);
     };
-    s.onerror = () => undefined;
+    h.onerror = () => undefined;
   }
 
   private onFrame(data: unknown): void {
