@@ -15,6 +15,15 @@ function start(...a: Parameters<typeof spawnApp>): RunningApp {
   return r;
 }
 
+/** The name each app prints before every error it reports: one prefix per app. */
+const errorPrefix: Record<keyof typeof apps, string> = {
+  worker: 'bosun-worker',
+  'node-agent': 'bosun-node-agent',
+  'ssh-agent': 'bosun-ssh-agent',
+  cli: 'bosun',
+  hub: 'bosun-hub',
+};
+
 /** Env that lets every long-running app start on this machine without privileges. */
 const startEnv = {
   DATA_DIR: '/tmp/bosun-shell-test',
@@ -43,10 +52,10 @@ describe.each(Object.keys(apps) as (keyof typeof apps)[])('app shell %s', (name)
     expect(r.stdout().trim()).toBe(version);
   });
 
-  it('exits 2 with a clear message when given an unknown flag', async () => {
+  it('exits 2 with one line under the app\'s own prefix when given an unknown flag', async () => {
     const r = start(name, ['--no-such-flag']);
     expect((await r.exited).code).toBe(2);
-    expect(r.stderr()).toContain("unknown option '--no-such-flag'");
+    expect(r.stderr()).toBe(`${errorPrefix[name]}: unknown option '--no-such-flag'\n`);
   });
 });
 
@@ -72,7 +81,13 @@ describe('cli', () => {
   it('exits 2 naming the command when given an unknown command', async () => {
     const r = start('cli', ['frobnicate']);
     expect((await r.exited).code).toBe(2);
-    expect(r.stderr()).toContain("unknown command 'frobnicate'");
+    expect(r.stderr()).toBe("bosun: unknown command 'frobnicate'\n");
+  });
+
+  it('advertises no command that is not built yet when given --help', async () => {
+    const r = start('cli', ['--help']);
+    expect((await r.exited).code).toBe(0);
+    expect(r.stdout()).not.toMatch(/login|jobs?\b|attach/i);
   });
 });
 
@@ -80,7 +95,9 @@ describe('worker start-up', () => {
   it('exits 1 saying how to give an orchestrator URL when none is configured', async () => {
     const r = start('worker', [], { DATA_DIR: '/tmp/bosun-shell-test', HOME: '/tmp/bosun-shell-test/home', ORCHESTRATOR_WS_URL: '' });
     expect((await r.exited).code).toBe(1);
-    expect(r.stderr()).toContain('no orchestrator URL: set ORCHESTRATOR_WS_URL');
+    expect(r.stderr()).toContain('bosun-worker: no orchestrator URL: set ORCHESTRATOR_WS_URL');
+    // Nothing that does not exist yet, and no stack trace before the line.
+    expect(r.stderr()).not.toMatch(/bosun login|\n\s+at /);
   });
 });
 
