@@ -1,11 +1,11 @@
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { CapabilityProbe } from '@bosun/capability-probe';
 import { defineConfig } from '@bosun/config';
+import { exitCodeOfError } from '@bosun/protocol';
 import { startWorker, workerConfig } from '@bosun/worker-runtime';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { shouldColor } from './lib/color.js';
-import { registryExitCode } from './lib/exit-code.js';
 import { renderProbeTable } from './lib/probe-table.js';
 
 const version = readPackageVersion(import.meta.url);
@@ -24,7 +24,7 @@ export const app: AppDefinition = {
   name: 'bosun',
   description: 'Bosun on this machine: run a worker that a control plane drives, and see what this machine offers it.',
   version,
-  exitCodeOf: registryExitCode,
+  exitCodeOf: exitCodeOfError,
   examples: [
     { command: 'bosun probe', description: 'what this machine offers: system, runtimes, tools, GPUs, container engines' },
     { command: 'ORCHESTRATOR_WS_URL=ws://127.0.0.1:8080/ws/worker WORKER_TOKEN=bwt_… bosun worker', description: 'run a worker for the hub on this machine' },

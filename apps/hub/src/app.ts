@@ -1,3 +1,4 @@
+import { exitCodeOfError } from '@bosun/protocol';
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { defineConfig } from '@bosun/config';
 import { z } from 'zod';
@@ -22,6 +23,7 @@ export const app: AppDefinition<typeof hubConfig.schema> = {
   name: 'bosun-hub',
   description: 'The reference control plane: orchestrator WebSocket for workers, HTTP API and a browser terminal.',
   version: readPackageVersion(import.meta.url),
+  exitCodeOf: exitCodeOfError,
   config: hubConfig,
   configFile: { env: 'HUB_CONFIG' },
   async start({ logger, config }) {

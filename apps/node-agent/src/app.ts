@@ -1,3 +1,4 @@
+import { exitCodeOfError } from '@bosun/protocol';
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { defineConfig } from '@bosun/config';
 import { z } from 'zod';
@@ -23,6 +24,7 @@ export const app: AppDefinition<typeof nodeAgentConfig.schema> = {
   name: 'bosun-node-agent',
   description: 'HTTPS + WebSocket node agent: terminals, agent sessions, workspaces and logs, authorised by JWTs from a JWKS.',
   version: readPackageVersion(import.meta.url),
+  exitCodeOf: exitCodeOfError,
   config: nodeAgentConfig,
   configFile: { env: 'NODE_AGENT_CONFIG' },
   async start({ logger, config }) {

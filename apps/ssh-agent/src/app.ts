@@ -1,3 +1,4 @@
+import { exitCodeOfError } from '@bosun/protocol';
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { defineConfig } from '@bosun/config';
 import { z } from 'zod';
@@ -23,6 +24,7 @@ export const app: AppDefinition<typeof sshAgentConfig.schema> = {
   name: 'bosun-ssh-agent',
   description: 'SSH server (:222) that accepts only the rpc and attach subsystems and pushes status events to a shell host.',
   version: readPackageVersion(import.meta.url),
+  exitCodeOf: exitCodeOfError,
   config: sshAgentConfig,
   configFile: { env: 'SSH_AGENT_CONFIG' },
   async start({ logger, config }) {

@@ -1,6 +1,6 @@
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
+import { exitCodeOfError } from '@bosun/protocol';
 import { startWorker, workerConfig } from '@bosun/worker-runtime';
-import { registryExitCode } from './lib/exit-code.js';
 
 export { workerConfig };
 
@@ -11,7 +11,7 @@ export const app: AppDefinition<typeof workerConfig.schema> = {
   version: readPackageVersion(import.meta.url),
   config: workerConfig,
   configFile: { env: 'AGENT_CONFIG', default: '/etc/bosun/agent.yaml' },
-  exitCodeOf: registryExitCode,
+  exitCodeOf: exitCodeOfError,
   helpNotes:
     'The worker needs an orchestrator URL and a worker token: set ORCHESTRATOR_WS_URL and\n' +
     'WORKER_TOKEN, or put orchestratorUrl and token in the config file; in byom mode it also\n' +

@@ -29,6 +29,7 @@ export {
   type ErrorCodeInfo,
   errorToWire,
   exitCodeOf,
+  exitCodeOfError,
   httpStatusOf,
   isBosunError,
   isErrorCode,

@@ -84,6 +84,16 @@ export function exitCodeOf(code: string): number {
   return errorCodeInfo(code).exit;
 }
 
+/**
+ * The CLI exit code of a thrown value that carries a registered `code` (`BosunError`,
+ * driver and protocol errors, util's `DeadlineError`); undefined for anything else, which
+ * an app shell turns into 1.
+ */
+export function exitCodeOfError(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return isErrorCode(code) ? ERROR_CODES[code].exit : undefined;
+}
+
 /** Options of {@link BosunError}. */
 export interface BosunErrorOptions {
   /** Extra machine-readable facts, sent on the wire under `details`. */
