@@ -82,6 +82,7 @@ export class TerminalTab {
     this.term.open(this.screenEl);
     this.term.onData((d) => void this.client?.write(d));
     this.term.onResize(({ cols, rows }) => this.client?.resize(cols, rows));
+    if (this.tab.terminalId) this.named(this.tab.terminalId);
     if (this.tab.ended) this.markEnded(this.tab.ended);
   }
 
@@ -108,8 +109,7 @@ export class TerminalTab {
         t.terminalId = terminalId;
         t.startOffset = offset;
       }
-      this.pane.dataset['terminalId'] = terminalId;
-      this.button.dataset['terminalId'] = terminalId;
+      this.named(terminalId);
       this.changed();
     });
     client.on('data', ({ bytes }) => {
@@ -202,6 +202,11 @@ export class TerminalTab {
       case 'closed':
         return;
     }
+  }
+
+  private named(terminalId: string): void {
+    this.pane.dataset['terminalId'] = terminalId;
+    this.button.dataset['terminalId'] = terminalId;
   }
 
   private changed(): void {
