@@ -188,6 +188,20 @@ describe.skipIf(!engine)('newcomer: quick start, page, terminal, reload, ended, 
     await page.locator(`.pane.ended[data-terminal-id="${terminalId}"]`).waitFor({ timeout: 30_000 });
   }, 120_000);
 
+  it('marks a second tab ended when its container is removed while attached', async () => {
+    const created = await command({ type: 'container.create', tenant: TENANT, workspaceId: 'second', image: IMAGE, cmd: ['sleep', '3600'] });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const second = created.body.containerId as string;
+    expect((await command({ type: 'container.start', tenant: TENANT, containerId: second })).body.state).toBe('running');
+    await page.locator(`tr[data-container="${second}"] button.open-terminal`).click({ timeout: 60_000 });
+    await page.locator('.pane:not([hidden])[data-state="attached"]').waitFor({ timeout: 60_000 });
+    const id = (await page.locator('.pane:not([hidden])').getAttribute('data-terminal-id')) as string;
+    expect(id).not.toBe(terminalId);
+    expect((await command({ type: 'container.remove', tenant: TENANT, containerId: second, force: true })).status).toBe(200);
+    await page.locator(`.pane.ended[data-terminal-id="${id}"]`).waitFor({ timeout: 60_000 });
+    expect(await page.locator('.tab').count()).toBe(2);
+  }, 120_000);
+
   it('lists one worker, online, after the quick start is stopped and started again', async () => {
     await stopQuickStart(qs, port);
     qs = startQuickStart(port, dir);
