@@ -181,3 +181,26 @@ describe('TerminalRelay', () => {
     expect(a.refused).toEqual(['revoked']);
   });
 });
+
+describe('TerminalRelay terminals()', () => {
+  it('forgets ended terminals first and never holds more than MAX_KNOWN_TERMINALS when viewers flood it with ids', async () => {
+    const { registry } = fakeRegistry({ online: false });
+    const relay = new TerminalRelay(registry, silentLogger);
+    const { MAX_KNOWN_TERMINALS } = await import('./terminal-relay.js');
+    const kept = client(0);
+    await relay.join('w1', 'acme', 'keep', kept.c);
+    relay.onExit('w1', 'keep', 0);
+    const live = client(0);
+    await relay.join('w1', 'acme', 'live', live.c);
+    for (let i = 0; i < MAX_KNOWN_TERMINALS + 50; i += 1) {
+      const x = client(0);
+      await relay.join('w1', 'flood', `t${i}`, x.c);
+      relay.leave(x.c);
+    }
+    const all = relay.terminals();
+    expect(all).toHaveLength(MAX_KNOWN_TERMINALS);
+    // The ended one went first; the one a viewer still watches stays.
+    expect(all.find((t) => t.terminalId === 'keep')).toBeUndefined();
+    expect(all.find((t) => t.terminalId === 'live')).toMatchObject({ tenant: 'acme', state: 'alive', viewers: 1 });
+  });
+});
