@@ -77,16 +77,19 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
   // The frozen engine first: its worker starts first, and its 30 s engine deadline overlaps the other starts.
   it.concurrent('answers exec and list from the worker with the engine deadline when the engine is frozen', async ({ expect }) => {
     const sock = join(tmpdir(), `bosun-e2e-frozen-${RUN}.sock`);
+    // A second service on the same storage (the same CONTAINERS_CONF, inherited), so only this worker's engine freezes.
     const service: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${sock}`], { stdio: 'ignore' });
     const servicePid = service.pid!;
     let stopped = false;
     let w: RunningApp | undefined;
     try {
-      await until('the second podman service', () => engineAnswers(sock, '/_ping'), 30_000);
       const tenant = `fz${RUN}`;
       const issued = await hub.issue('hostile-frozen');
       // No heartbeats after the first, so nothing of this worker talks to the engine while it is frozen but the calls below.
-      w = await hub.launchWorker({ ...issued, dataDir: join(dir, 'w-frozen'), env: { DOCKER_HOST: `unix://${sock}`, HEARTBEAT_INTERVAL_MS: '600000' } });
+      // Launched at once (its ping waits for the service), so its start comes first in the queue.
+      const launching = hub.launchWorker({ ...issued, dataDir: join(dir, 'w-frozen'), env: { DOCKER_HOST: `unix://${sock}`, HEARTBEAT_INTERVAL_MS: '600000' } });
+      await until('the second podman service', () => engineAnswers(sock, '/_ping'), 30_000);
+      w = await launching;
       spawned.push(w);
       await until('its first heartbeat', async () => (await hub.worker(issued.workerId))?.heartbeat);
       const containerId = await newContainer(tenant, 'ws-frozen', issued.workerId);
@@ -114,7 +117,9 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
       w?.child.kill('SIGKILL');
       if (stopped) process.kill(servicePid, 'SIGCONT');
       service.kill('SIGTERM');
-      await new Promise((r) => (service.exitCode === null ? service.once('exit', r) : r(undefined)));
+      const hard = setTimeout(() => service.kill('SIGKILL'), 10_000);
+      await new Promise((r) => (service.exitCode === null && service.signalCode === null ? service.once('exit', r) : r(undefined)));
+      clearTimeout(hard);
       rmSync(sock, { force: true });
     }
   }, 120_000);
@@ -169,7 +174,6 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     expect(`line-${n}\r\n`.startsWith(lines.at(-1)!)).toBe(true);
   }, 120_000);
 
-
   it.concurrent('disconnects a revoked worker with 4001, unlists it, answers not_found and refuses its redials with 401', async ({ expect }) => {
     const issued = await hub.issue('hostile-revoked');
     const revoked = await hub.launchWorker({ ...issued, dataDir: join(dir, 'w-revoked') });
@@ -185,7 +189,6 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     expect(await hub.worker(issued.workerId)).toBeUndefined();
     revoked.child.kill('SIGKILL');
   }, 90_000);
-
 
   it.concurrent('ends the shell processes a kill -9ed worker left in its container when the worker starts again', async ({ expect }) => {
     const tenant = `or${RUN}`;
@@ -235,29 +238,28 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     await hub.command(workerId, { type: 'terminal.input', tenant, terminalId, data: 'go\n' });
     let slowResumedAt: number | undefined;
     let interrupted = false;
-    await until(
-      'the flood to end',
-      async () => {
-        peak.hub = Math.max(peak.hub, rssBytes(hubPid));
-        peak.worker = Math.max(peak.worker, rssBytes(workerPid));
-        if (slowResumedAt === undefined) {
-          // What the hub holds for `slow` in user space: what it sent (at least what `reader` got) minus what the
-          // kernel holds on the connection and what `slow` read. Past the bound the hub has dropped it, so read now,
-          // within the hub's close grace, to see the notice and the close code.
-          const held = reader.offset - slow.offset - kernelQueuedBytes(slow.localPort, hub.port);
-          if (held > VIEWER_BUFFER_BOUND + 256 * 1024) {
-            slowResumedAt = reader.offset;
-            slow.resumeReading();
-          }
+    const deadline = Date.now() + 90_000;
+    // Polled often: `slow` must be read again within the hub's 1 s close grace after its drop.
+    while (!reader.control('exit')) {
+      if (Date.now() > deadline) throw new Error(`the flood did not end; reader at ${reader.offset}`);
+      peak.hub = Math.max(peak.hub, rssBytes(hubPid));
+      peak.worker = Math.max(peak.worker, rssBytes(workerPid));
+      if (slowResumedAt === undefined) {
+        // What the hub holds for `slow` in user space: what it sent (at least what `reader` got) minus what the
+        // kernel holds on the connection and what `slow` read. Past the bound the hub has dropped it, so read now,
+        // within the close grace, to see the notice and the close code.
+        const held = reader.offset - slow.offset - kernelQueuedBytes(slow.localPort, hub.port);
+        if (held > VIEWER_BUFFER_BOUND + 256 * 1024) {
+          slowResumedAt = reader.offset;
+          slow.resumeReading();
         }
-        if (!interrupted && reader.offset > FLOOD_BYTES) {
-          interrupted = true;
-          await hub.command(workerId, { type: 'terminal.input', tenant, terminalId, data: '\u0003' });
-        }
-        return reader.control('exit') !== undefined;
-      },
-      90_000,
-    );
+      }
+      if (!interrupted && reader.offset > FLOOD_BYTES) {
+        interrupted = true;
+        void hub.command(workerId, { type: 'terminal.input', tenant, terminalId, data: '\u0003' });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const flooded = reader.offset;
     stuck.resumeReading();
     const [slowClose, stuckClose] = await Promise.all([slow.closed, stuck.closed]);
@@ -280,7 +282,6 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     expect(flooded).toBeGreaterThan(slowResumedAt! + 32 * MiB);
     reader.ws.close();
   }, 150_000);
-
 
   it('stores a 2 MiB paste byte for byte and keeps the worker link when it comes as one frame', async () => {
     const tenant = `pa${RUN}`;
@@ -308,7 +309,6 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     expect(after).toMatchObject({ online: true, connectedAt: before!.connectedAt });
     expect(worker.stderr()).not.toContain('disconnected from orchestrator');
   }, 90_000);
-
 });
 
 function socketOf(dockerHost: string): string {
