@@ -1,4 +1,8 @@
 import Docker from 'dockerode';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { candidateSockets, ensureDebianPackages, ensureEngine, socketPathOf, TEST_IMAGE } from './engine.js';
@@ -6,6 +10,21 @@ import { candidateSockets, ensureDebianPackages, ensureEngine, socketPathOf, TES
 const quiet = () => undefined;
 
 describe('engine tools', () => {
+  it('refuses to start a second service over a socket whose engine accepts but does not answer', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'bosun-engine-stuck-'));
+    const socket = join(stateDir, 'podman.sock');
+    const server = createServer((c) => c.on('error', () => undefined));
+    await new Promise<void>((r) => server.listen(socket, r));
+    try {
+      const err = await ensureEngine({ stateDir, env: {}, log: () => undefined, pingDeadlinesMs: [10, 20] }).catch((e: unknown) => e as Error);
+      expect((err as Error).message).toMatch(/not starting a second one/);
+      expect(existsSync(join(stateDir, 'podman.pid'))).toBe(false);
+      expect(existsSync(socket)).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
   it('tries DOCKER_HOST first, then the well-known sockets, without duplicates', () => {
     const list = candidateSockets({ DOCKER_HOST: 'unix:///run/podman/podman.sock', XDG_RUNTIME_DIR: '/run/user/1000' }, '/tmp/x');
     expect(list).toEqual(['/run/podman/podman.sock', '/var/run/docker.sock', '/run/user/1000/docker.sock', '/run/user/1000/podman/podman.sock', '/tmp/x/podman.sock']);

@@ -12,6 +12,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { engineSocketCandidates } from '@bosun/util';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** How long to wait for the service to answer (default 30 s). */
   startTimeoutMs?: number;
+  /** Deadlines of the pings of an engine that accepts connections but answers slowly (default 2, 5, 10, 20 s). */
+  pingDeadlinesMs?: readonly number[];
 }
 
 /** What {@link ensureEngine} found or started. */
@@ -184,6 +187,43 @@ export async function ensureTestImage(stateDir: string, containersConf: string |
   log(`imported ${TEST_IMAGE}`);
 }
 
+/** Whether something accepts connections on the unix socket `path` (a stale socket file refuses them). */
+export function socketAccepts(path: string, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolveAccepts) => {
+    const s = connect({ path });
+    const done = (v: boolean) => {
+      s.destroy();
+      resolveAccepts(v);
+    };
+    s.setTimeout(timeoutMs, () => done(true)); // accepted but silent counts as live
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+/**
+ * An engine that already runs on one of `sockets`, waited for patiently: a loaded
+ * engine that accepts connections but answers slowly is asked again with longer
+ * deadlines (2, 5, 10, 20 s), never replaced by a second service on its socket.
+ * `stuck` names a socket that accepts but never answered; undefined when none is live.
+ */
+export async function findLiveEngine(
+  sockets: readonly string[],
+  ping: (socket: string, timeoutMs: number) => Promise<{ name: string; version: string } | undefined> = pingEngine,
+  deadlinesMs: readonly number[] = [2000, 5000, 10_000, 20_000],
+): Promise<{ socket: string; engine: { name: string; version: string } } | { stuck: string } | undefined> {
+  let stuck: string | undefined;
+  for (const socket of sockets) {
+    if (!existsSync(socket) || !(await socketAccepts(socket))) continue;
+    for (const ms of deadlinesMs) {
+      const engine = await ping(socket, ms);
+      if (engine) return { socket, engine };
+    }
+    stuck ??= socket;
+  }
+  return stuck === undefined ? undefined : { stuck };
+}
+
 /**
  * Finds or starts a Docker-compatible engine and makes sure the busybox test image exists.
  * Throws with a one-paragraph explanation when no engine can be had.
@@ -195,9 +235,12 @@ export async function ensureEngine(options: EngineOptions = {}): Promise<EngineI
   mkdirSync(stateDir, { recursive: true });
   const ownConf = join(stateDir, 'containers.conf');
 
-  for (const socket of candidateSockets(env, stateDir)) {
-    const engine = await pingEngine(socket);
-    if (!engine) continue;
+  // A loaded engine is waited for, never replaced: starting a second service on its socket
+  // would unlink the live one's socket from under its clients.
+  const live = await findLiveEngine(candidateSockets(env, stateDir), pingEngine, options.pingDeadlinesMs);
+  if (live && 'stuck' in live) throw new Error(`the engine at ${live.stuck} accepts connections but does not answer /version (overloaded or stopped); not starting a second one over it`);
+  if (live) {
+    const { socket, engine } = live;
     const containersConf = existsSync(ownConf) && socket === join(stateDir, 'podman.sock') ? ownConf : undefined;
     if (engine.name === 'podman' && (await which('podman'))) await ensureTestImage(stateDir, containersConf, log);
     return { dockerHost: `unix://${socket}`, containersConf, started: false, engine };

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   describeEngine,
-  findLiveEngine,
   formatLogLine,
   readIdentity,
   resolveIdentity,
@@ -13,6 +12,7 @@ import {
   type HubWorkers,
   type QuickStartIdentity,
 } from './quick-start.js';
+import { findLiveEngine } from './engine.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'bosun-qs-unit-'));
 const servers: Server[] = [];

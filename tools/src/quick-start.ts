@@ -19,11 +19,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writePrivateJsonSync } from '@bosun/util';
-import { candidateSockets, defaultStateDir, ensureEngine, ensureTestImage, pingEngine, stopEngine } from './engine.js';
+import { candidateSockets, defaultStateDir, ensureEngine, ensureTestImage, findLiveEngine, stopEngine } from './engine.js';
 
 /** The worker's identity the quick start keeps between runs. */
 export interface QuickStartIdentity {
@@ -120,43 +119,6 @@ export function hubClient(url: string, adminToken: string): HubWorkers {
 export type EngineOutcome =
   | { kind: 'engine'; name: string; version: string; dockerHost: string; started: boolean; containersConf?: string }
   | { kind: 'none'; reason: string };
-
-/** Whether something accepts connections on the unix socket `path` (a stale socket file refuses them). */
-export function socketAccepts(path: string, timeoutMs = 5000): Promise<boolean> {
-  return new Promise((resolveAccepts) => {
-    const s = connect({ path });
-    const done = (v: boolean) => {
-      s.destroy();
-      resolveAccepts(v);
-    };
-    s.setTimeout(timeoutMs, () => done(true)); // accepted but silent counts as live
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
-/**
- * An engine that already runs on one of `sockets`, waited for patiently: a loaded
- * engine that accepts connections but answers slowly is asked again with longer
- * deadlines (2, 5, 10, 20 s), never replaced by a second service on its socket.
- * `stuck` names a socket that accepts but never answered; undefined when none is live.
- */
-export async function findLiveEngine(
-  sockets: readonly string[],
-  ping: (socket: string, timeoutMs: number) => Promise<{ name: string; version: string } | undefined> = pingEngine,
-  deadlinesMs: readonly number[] = [2000, 5000, 10_000, 20_000],
-): Promise<{ socket: string; engine: { name: string; version: string } } | { stuck: string } | undefined> {
-  let stuck: string | undefined;
-  for (const socket of sockets) {
-    if (!existsSync(socket) || !(await socketAccepts(socket))) continue;
-    for (const ms of deadlinesMs) {
-      const engine = await ping(socket, ms);
-      if (engine) return { socket, engine };
-    }
-    stuck ??= socket;
-  }
-  return stuck === undefined ? undefined : { stuck };
-}
 
 /** The lines that say which engine the worker uses and why (printed at start). */
 export function describeEngine(e: EngineOutcome): string[] {
