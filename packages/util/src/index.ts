@@ -3,7 +3,7 @@
  */
 export { systemClock, type Clock } from './lib/clock.js';
 export { withDeadline, remainingMs, DeadlineError, CancelledError, type DeadlineOptions } from './lib/deadline.js';
-export { writePrivateFile, writePrivateFileSync, writePrivateJson, writePrivateJsonSync } from './lib/atomic-write.js';
+export { SymlinkRefusedError, writePrivateFile, writePrivateFileSync, writePrivateJson, writePrivateJsonSync } from './lib/atomic-write.js';
 export { engineSocketCandidates, parseDockerHost, type EngineEndpoint } from './lib/engine-socket.js';
 export { LogThrottle, type LogThrottleOptions } from './lib/log-throttle.js';
 export { manualClock, type ManualClock } from './lib/manual-clock.js';

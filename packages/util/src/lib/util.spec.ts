@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,19 @@ describe('writePrivateFile', () => {
     expect(statSync(loose).mode & 0o777).toBe(0o600);
     await writePrivateFile(loose, Buffer.from('bytes'));
     expect(readFileSync(loose, 'utf8')).toBe('bytes');
+  });
+});
+
+describe('writePrivateFile and symlinks', () => {
+  it('refuses to write through a planted symbolic link and leaves its target alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-util-link-'));
+    const target = join(dir, 'elsewhere');
+    writeFileSync(target, 'untouched');
+    const path = join(dir, 'credentials.json');
+    symlinkSync(target, path);
+    await expect(writePrivateFile(path, 'secret')).rejects.toMatchObject({ code: 'forbidden_path' });
+    expect(() => writePrivateFileSync(path, 'secret')).toThrow(/symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('untouched');
   });
 });
 
