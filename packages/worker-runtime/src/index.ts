@@ -39,6 +39,7 @@ export {
 } from './lib/worker-runtime.js';
 export {
   agentIdOf,
+  withDriverInUse,
   resolveCredentials,
   type RunningWorker,
   startWorker,

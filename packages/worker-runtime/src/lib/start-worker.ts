@@ -75,6 +75,20 @@ export function agentIdOf(dataDir: string): string {
   return id;
 }
 
+/**
+ * The register payload with the driver this worker actually uses first in
+ * `containerEngines`: the process driver is named (`{ name: 'process' }`), so a fallback is
+ * visible to the control plane, never inferred from the engines the probe merely found.
+ */
+export function withDriverInUse<T extends { containerEngines: { name: string; version: string; socket?: string }[] }>(
+  payload: T,
+  kind: 'engine' | 'process',
+  agentVersion: string,
+): T {
+  if (kind !== 'process') return payload;
+  return { ...payload, containerEngines: [{ name: 'process', version: agentVersion }, ...payload.containerEngines.filter((e) => e.name !== 'process')].slice(0, 16) };
+}
+
 /** Builds the driver, PTY manager, probe and runtime from settings, and starts dialling. */
 export async function startWorker(s: WorkerSettings, env: Record<string, string | undefined>, logger: Logger): Promise<RunningWorker> {
   const { url, token } = resolveCredentials(s, env.HOME ?? homedir());
@@ -128,7 +142,7 @@ export async function startWorker(s: WorkerSettings, env: Record<string, string 
     driver,
     handler,
     terminals,
-    payloads: { register: () => probe.registerPayload(), heartbeat: () => probe.heartbeat() },
+    payloads: { register: async () => withDriverInUse(await probe.registerPayload(), kind, s.agentVersion), heartbeat: () => probe.heartbeat() },
     heartbeatIntervalMs: s.heartbeatIntervalMs,
     logger,
   });
