@@ -2,7 +2,7 @@
  * `npm test` — the one command that proves the workspace.
  *
  * 1. Brings up a real container engine (see engine.ts) and exports DOCKER_HOST for the suites.
- * 2. Runs `nx run-many -t typecheck lint test` over every project.
+ * 2. Runs `nx run-many -t typecheck typecheck-web lint test` over every project (typecheck-web: the hub page).
  * 3. Sums the per-project Vitest JSON reports and prints one plain line,
  *    `N passed, N failed` (", N skipped" when some were), which CI reads.
  *
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     process.stderr.write(`[test] no container engine: ${(err as Error).message}\n`);
     env.BOSUN_NO_ENGINE = '1';
   }
-  const args = ['nx', 'run-many', '-t', 'typecheck', 'lint', 'test', '--parallel=2', '--outputStyle=stream', ...process.argv.slice(2)];
+  const args = ['nx', 'run-many', '-t', 'typecheck', 'typecheck-web', 'lint', 'test', '--parallel=2', '--outputStyle=stream', ...process.argv.slice(2)];
   const code = await new Promise<number>((resolve) => {
     const child = spawn('npx', args, { cwd: root, env, stdio: 'inherit' });
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
