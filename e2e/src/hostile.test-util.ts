@@ -202,8 +202,9 @@ export class ViewerClient {
 
   /** Resolves with the first control frame of `type`. */
   async waitControl(type: string, timeoutMs?: number): Promise<ViewerControl> {
-    await this.when(`a ${type} frame`, () => this.control(type) !== undefined, timeoutMs);
-    return this.control(type)!;
+    let found: ViewerControl | undefined;
+    await this.when(`a ${type} frame`, () => (found = this.control(type)) !== undefined, timeoutMs);
+    return found as ViewerControl;
   }
 
   /** Stops reading the socket: the kernel buffers fill and the hub's sender backs up. */
@@ -239,11 +240,11 @@ export function kernelQueuedBytes(clientPort: number, serverPort: number): numbe
   const local = (p: number) => `0100007F:${hexPort(p)}`;
   let total = 0;
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 5) continue;
-    const [tx, rx] = f[4]!.split(':').map((h) => parseInt(h, 16)) as [number, number];
-    if (f[1] === local(clientPort) && f[2] === local(serverPort)) total += rx;
-    if (f[1] === local(serverPort) && f[2] === local(clientPort)) total += tx;
+    const [, from, to, , queues] = line.trim().split(/\s+/);
+    if (!queues) continue;
+    const [tx = 0, rx = 0] = queues.split(':').map((h) => parseInt(h, 16));
+    if (from === local(clientPort) && to === local(serverPort)) total += rx;
+    if (from === local(serverPort) && to === local(clientPort)) total += tx;
   }
   return total;
 }
