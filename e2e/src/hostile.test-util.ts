@@ -30,19 +30,10 @@ export interface Hub {
   /**
    * Spawns a worker dialling this hub with `token`, keeping its state in `dataDir` (`env`
    * is added), and resolves once `ready` holds for its listing (default: online; 60 s).
-   * Starts run one at a time, and a start that fails on the engine's ping is tried again
-   * (at most 3 times): see {@link PING_FAILURE}.
+   * Starts run one at a time.
    */
   launchWorker(o: { workerId: string; token: string; dataDir: string; env?: NodeJS.ProcessEnv; ready?: (listing: Record<string, any>) => boolean }): Promise<RunningApp>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
-
-/**
- * How a worker that gave up on the engine's ping at start says so. Podman 4.3 answers
- * `/version` (the driver's ping) in about 1 s when idle and several seconds when a few
- * callers ask at once, so on a loaded machine a start can pass the ping's last 8 s
- * deadline and the worker exits.
- */
-export const PING_FAILURE = /engine ping timed out/;
 
 /** Starts a hub keeping its state in `dataDir` and waits until it is ready. */
 export async function startHub(dataDir: string): Promise<Hub> {
@@ -75,18 +66,15 @@ export async function startHub(dataDir: string): Promise<Hub> {
     worker,
     launchWorker(o) {
       const launched = starting.then(async () => {
-        for (let attempt = 1; ; attempt++) {
-          const app = spawnApp('worker', [], { ORCHESTRATOR_WS_URL: `ws://127.0.0.1:${port}/ws/worker`, WORKER_TOKEN: o.token, DATA_DIR: o.dataDir, ...o.env });
-          const deadline = Date.now() + 60_000;
-          while (app.child.exitCode === null && app.child.signalCode === null && Date.now() < deadline) {
-            const listing = await worker(o.workerId).catch(() => undefined);
-            if (listing && (o.ready ? o.ready(listing) : listing.online)) return app;
-            await new Promise((r) => setTimeout(r, 200));
-          }
-          if (app.child.exitCode === null) app.child.kill('SIGKILL');
-          if (attempt < 3 && PING_FAILURE.test(app.stderr())) continue;
-          throw new Error(`worker ${o.workerId} did not come online (attempt ${attempt}); its log:\n${app.stderr().slice(-4000)}`);
+        const app = spawnApp('worker', [], { ORCHESTRATOR_WS_URL: `ws://127.0.0.1:${port}/ws/worker`, WORKER_TOKEN: o.token, DATA_DIR: o.dataDir, ...o.env });
+        const deadline = Date.now() + 60_000;
+        while (app.child.exitCode === null && app.child.signalCode === null && Date.now() < deadline) {
+          const listing = await worker(o.workerId).catch(() => undefined);
+          if (listing && (o.ready ? o.ready(listing) : listing.online)) return app;
+          await new Promise((r) => setTimeout(r, 200));
         }
+        if (app.child.exitCode === null) app.child.kill('SIGKILL');
+        throw new Error(`worker ${o.workerId} did not come online; its log:\n${app.stderr().slice(-4000)}`);
       });
       starting = launched.catch(() => undefined);
       return launched;

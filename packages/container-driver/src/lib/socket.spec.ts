@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualClock } from '@bosun/util';
 import { describe, expect, it, vi } from 'vitest';
+import { createServer as createHttpServer } from 'node:http';
 import { findEngineSocket, findEngineSockets, parseDockerHost, pingEngine } from './socket.js';
 import { expectCode } from '../conformance/conformance.test-util.js';
 
@@ -68,6 +69,32 @@ describe('pingEngine', () => {
       expect(settled).toBe(false);
       clock.advance(1);
       await expectCode(ping, 'timeout');
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes liveness from /_ping and waits longer for a /version that is slow to compute', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bosun-sock-'));
+    const path = join(dir, 'podman.sock');
+    const asked: string[] = [];
+    let answerVersion: (() => void) | undefined;
+    // Podman answers /_ping at once and spends about a second on /version.
+    const server = createHttpServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url === '/_ping') return res.end('OK');
+      answerVersion = () => res.end(JSON.stringify({ Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine' }] }));
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const clock = manualClock();
+      const ping = pingEngine({ socketPath: path, source: 'test' }, 200, clock, 30_000);
+      await vi.waitFor(() => expect(answerVersion).toBeDefined());
+      clock.advance(5_000); // far past the ping deadline: /version has its own
+      answerVersion?.();
+      await expect(ping).resolves.toEqual({ name: 'podman', version: '4.3.1', apiVersion: '1.41' });
+      expect(asked).toEqual(['/_ping', '/version']);
     } finally {
       server.close();
       await rm(dir, { recursive: true, force: true });

@@ -42,19 +42,15 @@ export interface EngineVersion {
   apiVersion: string;
 }
 
-/**
- * Reads `GET /version` with a deadline (default 2 000 ms). Rejects with `engine_unavailable` or `timeout`.
- *
- * @param clock - timer of the deadline (default `systemClock` from `@bosun/util`)
- */
-export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000, clock: Clock = systemClock): Promise<EngineVersion> {
+/** One GET on the engine with a deadline: status and body, or `engine_unavailable` / `timeout`. */
+function engineGet(endpoint: EngineEndpoint, path: string, what: string, timeoutMs: number, clock: Clock): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         socketPath: endpoint.socketPath,
         host: endpoint.socketPath ? undefined : endpoint.host,
         port: endpoint.socketPath ? undefined : endpoint.port,
-        path: '/version',
+        path,
         method: 'GET',
       },
       (res) => {
@@ -63,22 +59,13 @@ export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000, clock: Cl
         res.on('data', (c: string) => (body += c));
         res.on('end', () => {
           clock.clearTimeout(timer);
-          if (res.statusCode !== 200) {
-            return reject(DriverError.engineUnavailable(`engine answered ${res.statusCode} to /version`));
-          }
-          try {
-            const v = JSON.parse(body) as { Version?: string; ApiVersion?: string; Components?: { Name?: string }[] };
-            const podman = v.Components?.some((c) => /podman/i.test(c.Name ?? '')) ?? false;
-            resolve({ name: podman ? 'podman' : 'docker', version: v.Version ?? 'unknown', apiVersion: v.ApiVersion ?? '' });
-          } catch (err) {
-            reject(DriverError.engineUnavailable('engine sent an unreadable /version', err));
-          }
+          resolve({ status: res.statusCode ?? 0, body });
         });
       },
     );
     const timer = clock.setTimeout(() => {
       req.destroy();
-      reject(DriverError.timeout('engine ping', timeoutMs));
+      reject(DriverError.timeout(what, timeoutMs));
     }, timeoutMs);
     req.on('error', (err) => {
       clock.clearTimeout(timer);
@@ -86,6 +73,28 @@ export function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000, clock: Cl
     });
     req.end();
   });
+}
+
+/**
+ * Checks an engine is alive with `GET /_ping` within `timeoutMs` (default 2 000 ms), then
+ * reads who it is from `GET /version` within `versionTimeoutMs` (default 30 000 ms):
+ * Podman computes `/version` for about a second even when idle, so it is no liveness
+ * probe. Rejects with `engine_unavailable` or `timeout`.
+ *
+ * @param clock - timer of the deadlines (default `systemClock` from `@bosun/util`)
+ */
+export async function pingEngine(endpoint: EngineEndpoint, timeoutMs = 2000, clock: Clock = systemClock, versionTimeoutMs = Math.max(timeoutMs, 30_000)): Promise<EngineVersion> {
+  const ping = await engineGet(endpoint, '/_ping', 'engine ping', timeoutMs, clock);
+  if (ping.status !== 200) throw DriverError.engineUnavailable(`engine answered ${ping.status} to /_ping`);
+  const version = await engineGet(endpoint, '/version', 'engine /version', versionTimeoutMs, clock);
+  if (version.status !== 200) throw DriverError.engineUnavailable(`engine answered ${version.status} to /version`);
+  try {
+    const v = JSON.parse(version.body) as { Version?: string; ApiVersion?: string; Components?: { Name?: string }[] };
+    const podman = v.Components?.some((c) => /podman/i.test(c.Name ?? '')) ?? false;
+    return { name: podman ? 'podman' : 'docker', version: v.Version ?? 'unknown', apiVersion: v.ApiVersion ?? '' };
+  } catch (err) {
+    throw DriverError.engineUnavailable('engine sent an unreadable /version', err);
+  }
 }
 
 /** An engine's non-2xx answer, shaped like dockerode's errors so `toDriverError` maps both alike. */
