@@ -47,4 +47,5 @@ export {
 } from './lib/start-worker.js';
 export {
   workerConfig,
+  workerHelp,
 } from './lib/worker-config.js';

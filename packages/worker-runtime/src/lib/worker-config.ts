@@ -34,3 +34,20 @@ export const workerConfig = defineConfig({
   },
 });
 
+/**
+ * The worker's `--help` notes and examples, for the app named `command` (`bosun-worker`
+ * or `bosun worker`): one text, whichever binary runs the worker.
+ */
+export function workerHelp(command: string): { helpNotes: string; examples: { command: string; description: string }[] } {
+  return {
+    helpNotes:
+      'The worker needs an orchestrator URL and a worker token: set ORCHESTRATOR_WS_URL and\n' +
+      'WORKER_TOKEN, or put orchestratorUrl and token in the config file; in byom mode it also\n' +
+      'reads ~/.bosun/credentials.json.',
+    examples: [
+      { command: `ORCHESTRATOR_WS_URL=ws://127.0.0.1:8080/ws/worker WORKER_TOKEN=bwt_… ${command}`, description: 'dial the hub of the quick start' },
+      { command: `${command} --config ./agent.yaml --log-level debug`, description: 'settings from a file, with debug logs' },
+      { command: `WORKER_TMUX=true ${command} --name gpu-box --security-floor standard`, description: 'terminals that outlive a restart, refusing the open profile' },
+    ],
+  };
+}
