@@ -51,6 +51,41 @@ describe('apiDocs', () => {
     expect(commandSchema(doc, 'container.exec.background.kill').required).toContain('execId');
   });
 
+  it('describes every field of every command in words, execId, timeoutS and force included, when the document is built', async () => {
+    const { hub, doc } = await hubDoc();
+    const described = (s: JsonSchema | undefined): boolean => typeof s?.description === 'string' && s.description.trim().length > 0;
+    for (const type of ['container.exec.background.kill', 'container.exec.background.capture']) {
+      expect(commandSchema(doc, type).properties.execId?.description, type).toMatch(/`execId` returned by `container\.exec\.background`/);
+    }
+    const timeoutS = commandSchema(doc, 'container.stop').properties.timeoutS?.description;
+    expect(timeoutS).toMatch(/SIGTERM before SIGKILL.*\(default 10\)/);
+    expect(commandSchema(doc, 'container.remove').properties.force?.description).toMatch(/running.*\(default false\)/);
+    // Every property at any depth (nested objects, array items, union members) has its own
+    // words. `type` at the top is the envelope's const discriminator, shown as the title.
+    const undescribed: string[] = [];
+    const walk = (s: unknown, path: string, top: boolean): void => {
+      if (Array.isArray(s)) return s.forEach((x, i) => walk(x, `${path}[${i}]`, false));
+      if (!s || typeof s !== 'object') return;
+      for (const [k, x] of Object.entries(s as JsonSchema)) {
+        if (k === 'properties') {
+          for (const [name, field] of Object.entries(x as Record<string, JsonSchema>)) {
+            if (!(top && name === 'type') && !described(field)) undescribed.push(`${path}.${name}`);
+            walk(field, `${path}.${name}`, false);
+          }
+        } else walk(x, path, false);
+      }
+    };
+    for (const type of WORKER_COMMANDS) {
+      const s = commandSchema(doc, type);
+      for (const name of zodRequired(type).filter((n) => n !== 'type')) expect(described(s.properties[name]), `${type}.${name}`).toBe(true);
+      walk(s, type, true);
+    }
+    expect(undescribed).toEqual([]);
+    // The same words reach the HTML reference a person reads.
+    const page = await hub.app.inject({ method: 'GET', url: '/api/docs' });
+    expect(page.body).toContain(`<td>${String(timeoutS)}</td>`);
+  });
+
   it('documents the commands route body as one of every command, discriminated on type', async () => {
     const { doc } = await hubDoc();
     const op = doc.paths['/api/workers/{id}/commands']?.post;
