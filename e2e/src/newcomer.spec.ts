@@ -26,9 +26,9 @@ interface QuickStart {
   exited: Promise<number | null>;
 }
 
-/** `npx tsx tools/src/quick-start.ts`, in its own process group so nothing it starts can outlive the suite. */
+/** `npx tsx --conditions=@bosun/source tools/src/quick-start.ts`, in its own process group so nothing it starts can outlive the suite. */
 function startQuickStart(port: number, dir: string): QuickStart {
-  const child = spawn('npx', ['tsx', 'tools/src/quick-start.ts'], {
+  const child = spawn('npx', ['tsx', '--conditions=@bosun/source', 'tools/src/quick-start.ts'], {
     cwd: repoRoot,
     env: { ...process.env, HUB_PORT: String(port), BOSUN_QUICKSTART_DIR: dir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -86,7 +86,7 @@ async function startQuickStart(env: NodeJS.ProcessEnv, dataDir = mkdtempSync(joi
     LOG_LEVEL: 'info',
     ...env,
   };
-  const [cmd, args] = via === 'npm' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/src/quick-start.ts')]];
+  const [cmd, args] = via === 'npm' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', '--conditions=@bosun/source', join(repoRoot, 'tools/src/quick-start.ts')]];
   const child = spawn(cmd as string, args as string[], {
     cwd: repoRoot,
     // An undefined value unsets the variable (e.g. DOCKER_HOST for the fake-engine cases).
