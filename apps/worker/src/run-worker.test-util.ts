@@ -19,7 +19,7 @@ export function runWorker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 
 function collect(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: repoRoot, env: { ...inheritedEnv(), LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -29,3 +29,8 @@ function collect(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<
   });
 }
 
+/** This process's env without the colour switches a test runner sets (nx sets FORCE_COLOR): each test says what it wants. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _force, NO_COLOR: _no, ...rest } = process.env;
+  return rest;
+}
