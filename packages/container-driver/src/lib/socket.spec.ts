@@ -83,8 +83,8 @@ describe('pingEngine', () => {
     // Podman answers /_ping at once and spends about a second on /version.
     const server = createHttpServer((req, res) => {
       asked.push(req.url ?? '');
-      if (req.url === '/_ping') return res.end('OK');
-      answerVersion = () => res.end(JSON.stringify({ Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine' }] }));
+      if (req.url === '/_ping') res.end('OK');
+      else answerVersion = () => res.end(JSON.stringify({ Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine' }] }));
     });
     await new Promise<void>((r) => server.listen(path, r));
     try {
