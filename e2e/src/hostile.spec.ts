@@ -65,13 +65,13 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     workerId = issued.workerId;
     worker = await hub.launchWorker({ ...issued, dataDir: join(dir, 'w-shared') });
     spawned.push(worker);
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     if (containers.length) await run('podman', ['rm', '-f', '-t', '0', ...containers]).catch(() => undefined);
     for (const app of spawned) app.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   // These four run at once: they wait on timers, other processes and engine deadlines more than on the CPU.
   // The frozen engine first: its worker starts first, and its 30 s engine deadline overlaps the other starts.
@@ -123,7 +123,7 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
       clearTimeout(hard);
       rmSync(sock, { force: true });
     }
-  }, 120_000);
+  }, 240_000);
 
   it.concurrent('gives a viewer exactly the bytes after its offset on each of 100 reattaches while output flows', async ({ expect }) => {
     const tenant = `re${RUN}`;
@@ -173,7 +173,7 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     expect(text.length).toBe(expected.length + (lines.at(-1)?.length ?? 0));
     expect(text.slice(0, expected.length) === expected, 'the stream is READY then line-0… contiguous').toBe(true);
     expect(`line-${n}\r\n`.startsWith(lines.at(-1) ?? '')).toBe(true);
-  }, 120_000);
+  }, 240_000);
 
   it.concurrent('disconnects a revoked worker with 4001, unlists it, answers not_found and refuses its redials with 401', async ({ expect }) => {
     const issued = await hub.issue('hostile-revoked');
@@ -189,7 +189,7 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     await revoked.waitFor(/"status":401[^\n]*orchestrator refused the worker token/, 30_000);
     expect(await hub.worker(issued.workerId)).toBeUndefined();
     revoked.child.kill('SIGKILL');
-  }, 90_000);
+  }, 180_000);
 
   it.concurrent('ends the shell processes a kill -9ed worker left in its container when the worker starts again', async ({ expect }) => {
     const tenant = `or${RUN}`;
@@ -217,7 +217,7 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     expect(after.body.stdout).toMatch(/sleep 3600/);
     expect(after.body.stdout).not.toMatch(/sleep 7777/);
     w.child.kill('SIGKILL');
-  }, 90_000);
+  }, 180_000);
 
   // These two run alone: one measures memory under a flood, the other checks that nothing else disturbed the link.
   it('drops a viewer that stops reading with 4008 while hub and worker memory stay bounded and another viewer reads on', async () => {
@@ -309,7 +309,7 @@ describe.skipIf(!engine)('hostile clients through hub + worker + podman', () => 
     const after = await hub.worker(workerId);
     expect(after).toMatchObject({ online: true, connectedAt: before?.connectedAt });
     expect(worker.stderr()).not.toContain('disconnected from orchestrator');
-  }, 90_000);
+  }, 180_000);
 });
 
 function socketOf(dockerHost: string): string {

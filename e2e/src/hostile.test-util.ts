@@ -67,7 +67,7 @@ export async function startHub(dataDir: string): Promise<Hub> {
     launchWorker(o) {
       const launched = starting.then(async () => {
         const app = spawnApp('worker', [], { ORCHESTRATOR_WS_URL: `ws://127.0.0.1:${port}/ws/worker`, WORKER_TOKEN: o.token, DATA_DIR: o.dataDir, ...o.env });
-        const deadline = Date.now() + 60_000;
+        const deadline = Date.now() + 120_000;
         while (app.child.exitCode === null && app.child.signalCode === null && Date.now() < deadline) {
           const listing = await worker(o.workerId).catch(() => undefined);
           if (listing && (o.ready ? o.ready(listing) : listing.online)) return app;

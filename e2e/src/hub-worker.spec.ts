@@ -61,7 +61,7 @@ describe.skipIf(!engine)('hub + worker + podman + chromium', () => {
     workerId = created.body.workerId;
     worker = startWorker();
     await until('worker online', async () => (await api('/api/workers')).body.workers.find((w: { online: boolean }) => w.online));
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
