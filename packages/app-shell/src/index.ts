@@ -2,3 +2,4 @@ export { ExitCode, runApp, type AppContext, type AppDefinition, type AppHandle, 
 export { readPackageVersion } from './lib/package-version.js';
 export { defaultOf, describeConfigKey, formatDefault, formatEnvOnlyKeys, formatExamples, type CommandExample } from './lib/help-text.js';
 export { errorLine, errorSummary, messageOf } from './lib/error-line.js';
+export { haveScript, runEntry, runEntryOnTerminal, type EntryResult, type RunEntryOptions } from './lib/run-entry.js';
