@@ -12,7 +12,7 @@ import {
   type WorkerToOrchestratorMessage,
 } from '@bosun/protocol';
 import type { Logger } from '@bosun/logger';
-import { LogThrottle, systemClock, type Clock } from '@bosun/util';
+import { systemClock, type Clock } from '@bosun/util';
 import WebSocket from 'ws';
 import type { WorkerTokenStore } from './token-store.js';
 
@@ -49,7 +49,6 @@ interface Connection {
   ws: WebSocket;
   peer: HubPeer;
   registered: boolean;
-  throttle: LogThrottle;
 }
 
 /** Options of {@link WorkerRegistry}. */
@@ -159,7 +158,6 @@ export class WorkerRegistry {
     }
     const previous = this.conns.get(workerId);
     if (previous) previous.ws.close(4000, 'replaced by a newer connection');
-    const throttle = new LogThrottle({ logger: this.logger, windowMs: this.o.logWindowMs, clock: this.o.clock });
     // Every frame is parsed at the edge by the peer: typed error replies, depth and size
     // bounds, one log line per kind of bad message and window.
     const peer: HubPeer = new Peer({
@@ -182,7 +180,7 @@ export class WorkerRegistry {
         requestTimeoutMs: 31 * 60_000,
       },
     });
-    const conn: Connection = { ws, peer, registered: false, throttle };
+    const conn: Connection = { ws, peer, registered: false };
     this.conns.set(workerId, conn);
     const state = this.states.get(workerId) ?? { workerId, name, online: false };
     this.states.set(workerId, state);
@@ -191,7 +189,7 @@ export class WorkerRegistry {
       // [u8 kind][u8 idLen][id][u64 offset][payload] (terminal-frame.ts); only output is expected.
       const r = decodeTerminalFrame(bytes);
       if (!r.ok) {
-        throttle.warn(`frame:${r.error.code}`, { workerId, code: r.error.code }, 'bad frame from worker');
+        peer.warn(`frame:${r.error.code}`, { workerId, code: r.error.code }, 'bad frame from worker');
         return this.send(conn, r.error.toWire() as OrchestratorToWorkerMessage);
       }
       if (r.frame.kind === 'output') this.relay?.onOutput(workerId, r.frame.terminalId, r.frame.offset, r.frame.data);
@@ -202,7 +200,6 @@ export class WorkerRegistry {
     });
     peer.onEvent((msg) => this.onMessage(workerId, state, conn, msg));
     peer.onClose(() => {
-      throttle.flush();
       if (this.conns.get(workerId) === conn) {
         this.conns.delete(workerId);
         state.online = false;
@@ -252,10 +249,10 @@ export class WorkerRegistry {
           this.relay?.onViewerDropped(workerId, msg.details.terminalId);
           return;
         }
-        conn.throttle.warn(`error:${msg.code}`, { workerId, code: msg.code, message: msg.message }, 'worker reported an error');
+        conn.peer.warn(`error:${msg.code}`, { workerId, code: msg.code, message: msg.message }, 'worker reported an error');
         return;
       default:
-        conn.throttle.warn(`unexpected:${msg.type}`, { workerId, type: msg.type }, 'unexpected message from worker (late reply or progress of no request)');
+        conn.peer.warn(`unexpected:${msg.type}`, { workerId, type: msg.type }, 'unexpected message from worker (late reply or progress of no request)');
     }
   }
 
@@ -340,7 +337,7 @@ export class WorkerRegistry {
     try {
       conn.peer.send(msg as ToWorker);
     } catch (err) {
-      conn.throttle.warn(`send:${(err as BosunError).code ?? 'failed'}`, { type: msg.type, err: (err as Error).message }, 'message to worker not sent');
+      conn.peer.warn(`send:${(err as BosunError).code ?? 'failed'}`, { type: msg.type, err: (err as Error).message }, 'message to worker not sent');
     }
   }
 }

@@ -22,6 +22,15 @@ function rawText(stream: MemoryFrameStream, value: unknown): void {
 const list = { v, type: 'container.list', tenant: 'acme' } as const;
 
 describe('Peer', () => {
+  it('logs an adapter warning once per key and window, and its count when the link closes', async () => {
+    const [a] = createMemoryFramePair();
+    const { peer, logger } = orchestrator(a);
+    for (let i = 0; i < 50; i++) peer.warn('frame:invalid_frame', { code: 'invalid_frame' }, 'bad frame');
+    expect(logger.lines.filter((l) => l.msg === 'bad frame')).toHaveLength(1);
+    peer.close();
+    await until(() => logger.lines.some((l) => (l.obj as { repeated?: number }).repeated === 49));
+  });
+
   it('runs onReply before the frame that follows the reply in the same turn is handled', async () => {
     const [a, b] = createMemoryFramePair();
     const { peer } = orchestrator(a);

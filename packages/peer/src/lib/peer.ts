@@ -175,6 +175,15 @@ export class Peer<P extends Protocol, D extends Direction<P>> {
     return { outbound: this.pending.size, inbound: this.inboundRunning };
   }
 
+  /**
+   * Logs a warning through this connection's throttle: the first of each `key` per
+   * window at once, repeats counted and summed up once (flushed when the link closes).
+   * For adapters that judge frames the peer hands on (binary frames, events).
+   */
+  warn(key: string, fields: Record<string, unknown>, message: string): void {
+    this.throttle.warn(key, fields, message);
+  }
+
   /** Sets the handler of inbound requests (default: answered `unsupported`). */
   onRequest(handler: RequestHandler<InboundMessage<P, D>, OutboundMessage<P, D>>): void {
     this.requestHandler = handler;
