@@ -52,6 +52,8 @@ describe('signalMarkedArgv', () => {
     await waitFor(() => pids.every((p) => envOf(p).includes('BOSUN_TERMINAL=')), 5000, 'marked processes');
     await waitFor(() => childPids(pids[0] as number).length === 1, 5000, 'the orphan’s child');
     const child = childPids(pids[0] as number)[0] as number;
+    // Forked with the shell's markers; unmarked only once `env -i` has exec'd sleep.
+    await waitFor(() => !envOf(child).includes('BOSUN_'), 5000, 'the child to drop its markers');
     expect(envOf(child)).not.toContain('BOSUN_');
 
     const out = run(signalMarkedArgv({ kind: 'orphans', agentId: agent, runId: 'run-2', keep: ['tkept'] }, 'SIGKILL'));
