@@ -47,7 +47,8 @@ describe('engine tools', () => {
     expect(second.dockerHost).toBe(first.dockerHost);
     expect(second.started).toBe(false);
     expect(second.engine.version).toBe(first.engine.version);
-  });
+    // Two patient pings of /version and two `podman image exists` on a loaded engine: a safety net, not a bound.
+  }, 90_000);
 
   it('runs echo in a container of the busybox test image through the Docker API', async () => {
     const info = await ensureEngine({ log: quiet });
@@ -62,5 +63,5 @@ describe('engine tools', () => {
     await container.remove({ force: true });
     expect(result.StatusCode).toBe(0);
     expect(Buffer.concat(chunks).toString()).toContain('hello from bosun');
-  });
+  }, 90_000);
 });
