@@ -104,8 +104,8 @@ let viewerSeq = 0;
  * One terminal: a process, its output ring, its screen, its viewers.
  *
  * All output goes through one synchronous path (chunk at UTF-8 boundaries → ring →
- * screen → each viewer), and {@link attach} replays and registers in one synchronous
- * step, so a viewer sees every byte exactly once with no gap.
+ * each viewer; the screen follows the ring lazily), and {@link attach} replays and
+ * registers in one synchronous step, so a viewer sees every byte exactly once with no gap.
  */
 export class TerminalSession extends EventEmitter<SessionEvents> implements ViewerHost {
   /** Session id. */
@@ -138,8 +138,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
     this.rows = init.rows;
     this.lastActivityAt = init.createdAt;
     this.ring = new ByteRing(init.ringBufferBytes, init.seed?.offset ?? 0);
-    this.screen = new Screen({ cols: init.cols, rows: init.rows, scrollback: init.scrollback });
-    if (init.seed) this.screen.write(Buffer.from(init.seed.screen, 'utf8'));
+    this.screen = new Screen({ cols: init.cols, rows: init.rows, scrollback: init.scrollback, ring: this.ring, ...(init.seed ? { seed: init.seed.screen } : {}) });
     this.subs.push(init.process.onData((d) => this.onOutput(d)));
     this.subs.push(init.process.onExit((e) => this.onProcessExit(e)));
   }
@@ -348,9 +347,10 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   private push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const offset = this.ring.end;
+    // The screen reads the ring later (see Screen); it only parses now what the ring would drop unseen.
+    this.screen.beforeWrite(chunk);
     this.ring.write(chunk);
-    // Queued only: the screen parses it later (see Screen), or when it is read.
-    this.screen.write(chunk);
+    this.screen.afterWrite();
     this.lastActivityAt = this.init.clock.now();
     // viewerList is never mutated: a sink may attach a viewer, which has already replayed this chunk.
     for (const v of this.viewerList) v.sendData(offset, chunk);
