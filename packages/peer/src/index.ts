@@ -19,6 +19,8 @@ export {
   truncateUtf8,
   WebSocketFrameStream,
   webSocketOptions,
+  webSocketClientOptions,
+  canSkipMasking,
   type WebSocketFrameStreamOptions,
 } from './lib/websocket-frame-stream.js';
 export { DuplexFrameStream, type DuplexFrameStreamOptions } from './lib/duplex-frame-stream.js';

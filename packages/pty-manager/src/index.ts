@@ -22,7 +22,17 @@ export {
 export {
   Screen,
   type ScreenOptions,
+  type ScreenStats,
 } from './lib/screen.js';
+export {
+  planSkip,
+  type SkipPlan,
+} from './lib/skip-plan.js';
+export {
+  DEFAULT_OUTPUT_BATCHING,
+  OutputBatcher,
+  type OutputBatching,
+} from './lib/output-batcher.js';
 export {
   type Disposable,
   type DuplexTerminal,

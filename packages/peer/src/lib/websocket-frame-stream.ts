@@ -31,6 +31,37 @@ export function webSocketOptions(maxFrameBytes?: number): { maxPayload: number; 
   return { maxPayload: checkMaxFrameBytes(maxFrameBytes), perMessageDeflate: false, skipUTF8Validation: true };
 }
 
+/**
+ * Whether a client may send its frames unmasked (a zero mask) on a link to `url`.
+ * Masking (RFC 6455 §10.3) keeps script-chosen bytes from looking like HTTP to a
+ * proxy that does not speak WebSocket; it costs an XOR over every byte sent. Only
+ * where no such proxy can read the frames: over TLS (`wss:`) or to a loopback address.
+ */
+export function canSkipMasking(url: string | URL): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'wss:' || u.protocol === 'https:') return true;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * {@link webSocketOptions} for a client socket to `url`, with a zero mask where
+ * {@link canSkipMasking} allows it (ws then sends the payload as is, with no copy).
+ */
+export function webSocketClientOptions(
+  url: string | URL,
+  maxFrameBytes?: number,
+): ReturnType<typeof webSocketOptions> & { generateMask?: (mask: Buffer) => void } {
+  return { ...webSocketOptions(maxFrameBytes), ...(canSkipMasking(url) ? { generateMask: zeroMask } : {}) };
+}
+
+const zeroMask = (mask: Buffer): void => void mask.fill(0);
+
 /** Bytes of a `ws` message, converted once, without copying a single Buffer. */
 export function rawDataToBytes(data: RawData): Uint8Array {
   if (Buffer.isBuffer(data)) return data;

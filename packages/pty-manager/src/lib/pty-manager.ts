@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from './clock.js';
 import { PtyError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
+import { DEFAULT_OUTPUT_BATCHING, type OutputBatching } from './output-batcher.js';
 import { TerminalSession, clampSize, type CloseOptions, type SessionBackend, type SessionInfo } from './session.js';
 import { spawnNodePty, type SpawnFactory, type SpawnRequest, type TerminalProcess } from './terminal-process.js';
 import { TmuxBackend, type TmuxOptions } from './tmux.js';
@@ -30,6 +31,12 @@ export interface PtyManagerOptions {
   logger?: Logger;
   /** Clock for timestamps and idle reaping (default: the system clock). */
   clock?: Clock;
+  /**
+   * Merge output chunks while a program streams in bulk (fewer, bigger frames on every
+   * hop; interactive output is never held): `false` turns it off, fields override
+   * {@link DEFAULT_OUTPUT_BATCHING}.
+   */
+  outputBatching?: Partial<OutputBatching> | false;
 }
 
 /** Options for {@link PtyManager.create}. */
@@ -79,6 +86,7 @@ interface Resolved {
   baseEnv: Readonly<Record<string, string>>;
   logger: Logger;
   clock: Clock;
+  batching: Readonly<OutputBatching> | null;
 }
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -87,6 +95,17 @@ function positiveInt(key: string, v: number | undefined, dflt: number, min: numb
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < min) throw PtyError.invalidOptions(key, `must be an integer ≥ ${min}, got ${v}`);
   return v;
+}
+
+function resolveBatching(o: Partial<OutputBatching> | false | undefined): Readonly<OutputBatching> | null {
+  if (o === false) return null;
+  const d = DEFAULT_OUTPUT_BATCHING;
+  return Object.freeze({
+    bulkBytes: positiveInt('outputBatching.bulkBytes', o?.bulkBytes, d.bulkBytes, 1),
+    windowMs: positiveInt('outputBatching.windowMs', o?.windowMs, d.windowMs, 1),
+    maxDelayMs: positiveInt('outputBatching.maxDelayMs', o?.maxDelayMs, d.maxDelayMs, 0),
+    maxBytes: positiveInt('outputBatching.maxBytes', o?.maxBytes, d.maxBytes, 1),
+  });
 }
 
 /**
@@ -118,6 +137,7 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
       baseEnv: Object.freeze({ ...(options.baseEnv ?? {}) }),
       logger: options.logger ?? silentLogger,
       clock: options.clock ?? systemClock,
+      batching: resolveBatching(options.outputBatching),
     });
     this.tmux = options.tmux ? new TmuxBackend(options.tmux, this.opts.logger) : null;
   }
@@ -274,6 +294,7 @@ export class PtyManager extends EventEmitter<PtyManagerEvents> {
       scrollback: this.opts.scrollback,
       maxViewerPendingBytes: this.opts.maxViewerPendingBytes,
       closeGraceMs: this.opts.closeGraceMs,
+      batching: this.opts.batching,
       clock: this.opts.clock,
       logger: this.opts.logger,
       ...(a.backend === 'tmux' && tmux ? { onClose: () => tmux.kill(a.id) } : {}),

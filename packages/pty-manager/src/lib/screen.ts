@@ -33,7 +33,7 @@ export interface ScreenOptions {
   seed?: string;
   /**
    * Unparsed bytes after which the screen catches up at the end of the event-loop turn
-   * (default a quarter of the ring). Before the ring would drop unparsed bytes, it
+   * (default half the ring). Before the ring would drop unparsed bytes, it
    * catches up at once.
    */
   catchUpBytes?: number;
@@ -98,7 +98,7 @@ export class Screen {
     this.cols = options.cols;
     this.rows = options.rows;
     this.scrollback = options.scrollback ?? 200;
-    this.catchUpBytes = Math.max(1, options.catchUpBytes ?? Math.floor(this.ring.capacity / 4));
+    this.catchUpBytes = Math.max(1, options.catchUpBytes ?? Math.floor(this.ring.capacity / 2));
     this.sliceBytes = Math.max(1, options.sliceBytes ?? 256 * 1024);
     this.parsed = this.ring.end;
     if (options.seed) this.emulator().writer.writeSync(Buffer.from(options.seed, 'utf8'));

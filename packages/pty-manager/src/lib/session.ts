@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { processTree, signalAll } from './process-tree.js';
 import { ByteRing } from './ring-buffer.js';
+import { OutputBatcher, type OutputBatching } from './output-batcher.js';
 import { Screen } from './screen.js';
 import type { Disposable, ProcessExit, TerminalProcess } from './terminal-process.js';
 import { Utf8Chunker } from './utf8.js';
@@ -78,6 +79,8 @@ export interface SessionInit {
   scrollback: number;
   maxViewerPendingBytes: number;
   closeGraceMs: number;
+  /** Merge output chunks while the program streams in bulk (null: never). */
+  batching: Readonly<OutputBatching> | null;
   clock: Clock;
   logger: Logger;
   /**
@@ -116,6 +119,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   private readonly ring: ByteRing;
   private readonly screen: Screen;
   private readonly chunker = new Utf8Chunker();
+  private readonly batcher: OutputBatcher | null;
   private readonly viewerSet = new Set<Viewer>();
   /** The viewers as an array, replaced (never mutated) on attach/detach, so output can iterate it without copying. */
   private viewerList: readonly Viewer[] = [];
@@ -138,6 +142,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
     this.rows = init.rows;
     this.lastActivityAt = init.createdAt;
     this.ring = new ByteRing(init.ringBufferBytes, init.seed?.offset ?? 0);
+    this.batcher = init.batching ? new OutputBatcher(init.batching, init.clock, (chunk) => this.push(chunk)) : null;
     this.screen = new Screen({ cols: init.cols, rows: init.rows, scrollback: init.scrollback, ring: this.ring, ...(init.seed ? { seed: init.seed.screen } : {}) });
     this.subs.push(init.process.onData((d) => this.onOutput(d)));
     this.subs.push(init.process.onExit((e) => this.onProcessExit(e)));
@@ -289,6 +294,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
    * session is then disposed by its manager.
    */
   async detachBackend(): Promise<void> {
+    this.batcher?.flush();
     for (const s of this.subs) s.dispose();
     this.subs.length = 0;
     if (this.init.process.detach) this.init.process.detach();
@@ -307,6 +313,8 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
    */
   dispose(reason: DropReason = 'session-removed'): void {
     if (this.disposed) return;
+    this.batcher?.flush();
+    this.batcher?.dispose();
     this.disposed = true;
     for (const v of [...this.viewerSet]) this.detachViewer(v, reason, `session ${this.id}: ${reason}`);
     for (const s of this.subs) s.dispose();
@@ -341,7 +349,9 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
 
   private onOutput(raw: Buffer): void {
     if (this.disposed) return;
-    this.push(this.chunker.push(raw));
+    const chunk = this.chunker.push(raw);
+    if (this.batcher) this.batcher.push(chunk);
+    else this.push(chunk);
   }
 
   private push(chunk: Buffer): void {
@@ -359,7 +369,10 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
 
   private onProcessExit(e: ProcessExit): void {
     if (this.exitInfo) return;
-    if (!this.disposed) this.push(this.chunker.flush());
+    if (!this.disposed) {
+      this.batcher?.flush();
+      this.push(this.chunker.flush());
+    }
     const reason = this.closing?.reason ?? (e.signal ? 'signaled' : 'exited');
     this.exitInfo = { exitCode: e.exitCode, signal: e.signal, reason };
     this.init.logger.debug({ session: this.id, ...this.exitInfo }, 'terminal exited');

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Peer, WebSocketFrameStream, webSocketOptions, type OutboundMessage, type ReplyMessage } from '@bosun/peer';
+import { Peer, WebSocketFrameStream, webSocketClientOptions, type OutboundMessage, type ReplyMessage } from '@bosun/peer';
 import {
   decodeTerminalFrame,
   workerProtocol,
@@ -110,7 +110,7 @@ export class WorkerRuntime extends EventEmitter<WorkerRuntimeEvents> {
     const maxFrameBytes = this.o.maxMessageBytes ?? WORKER_MAX_INBOUND_MESSAGE_BYTES;
     const ws = new WebSocket(this.o.url, {
       headers: { authorization: `Bearer ${this.o.token}` },
-      ...webSocketOptions(maxFrameBytes),
+      ...webSocketClientOptions(this.o.url, maxFrameBytes),
       handshakeTimeout: 10_000,
     });
     this.ws = ws;
