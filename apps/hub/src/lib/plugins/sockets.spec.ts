@@ -68,6 +68,24 @@ describe('terminalSocket', () => {
     expect(frames[0]).toMatchObject({ v: 1, type: 'error', code: 'invalid_field' });
   });
 
+  it.each([
+    ['nothing to open', 'worker=w&tenant=t'],
+    ['a container and host=1', 'worker=w&tenant=t&container=c1&host=1'],
+    ['a terminal and a container', 'worker=w&tenant=t&terminal=t1&container=c1'],
+    ['host=yes', 'worker=w&tenant=t&host=yes'],
+  ])('closes 1008 with invalid_field and asks no worker when the query names %s', async (_name, q) => {
+    const { app, registry } = await hub();
+    let asked = 0;
+    registry.request = (() => {
+      asked++;
+      throw new Error('must not be called');
+    }) as typeof registry.request;
+    const { frames, closed } = await terminal(app, `/ws/terminal?${q}`);
+    expect(await closed).toEqual({ code: 1008, reason: 'bad request' });
+    expect(frames[0]).toMatchObject({ v: 1, type: 'error', code: 'invalid_field' });
+    expect(asked).toBe(0);
+  });
+
   it('refuses input with conflict and forwards nothing when the viewer is not attached', async () => {
     const { app } = await hub();
     const { ws, frames } = await terminal(app, '/ws/terminal?worker=w&tenant=t&terminal=t1&offset=0');

@@ -56,6 +56,8 @@ const TerminalQuery = z.object({
   tenant: Id,
   terminal: Id.optional(),
   container: Id.optional(),
+  /** `1`: a shell on the worker host itself (the worker refuses unless it allows host shells). */
+  host: z.enum(['1', 'true']).optional(),
   offset: z.coerce.number().int().min(0).optional(),
   cols: z.coerce.number().int().min(1).max(1000).default(80),
   rows: z.coerce.number().int().min(1).max(1000).default(24),
@@ -77,8 +79,9 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
       return socket.close(VIEWER_CLOSE.badRequest.code, VIEWER_CLOSE.badRequest.reason);
     }
     const { worker, tenant, container, cols, rows } = q.data;
-    if (!q.data.terminal && !container) {
-      send({ type: 'error', code: 'invalid_field', message: 'give terminal or container', details: { path: ['terminal'] } });
+    const picks = [q.data.terminal, container, q.data.host].filter((x) => x !== undefined).length;
+    if (picks !== 1) {
+      send({ type: 'error', code: 'invalid_field', message: 'give exactly one of terminal, container or host=1', details: { path: ['terminal'] } });
       return socket.close(VIEWER_CLOSE.badRequest.code, VIEWER_CLOSE.badRequest.reason);
     }
     const viewer: { client?: ViewerSocket } = {};
@@ -119,7 +122,7 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
     let pos = q.data.offset ?? 0;
     if (!terminalId) {
       try {
-        const r = await o.registry.request(worker, { v: V, type: 'terminal.open', id: o.registry.nextId(), tenant, containerId: container, cols, rows });
+        const r = await o.registry.request(worker, { v: V, type: 'terminal.open', id: o.registry.nextId(), tenant, ...(container ? { containerId: container } : {}), cols, rows });
         if (r.type === 'error') throw new BosunError(REFUSED.has(r.code) ? (r.code as 'not_found') : 'internal', r.message);
         if (r.type !== 'terminal.open.result') throw new BosunError('internal', `unexpected reply ${r.type}`);
         terminalId = r.terminalId;
