@@ -12,53 +12,20 @@
  * Run: `npm run bench:slice` (needs the engine: `npm run engine:start`). Flags:
  * `--steps=1000,2500,5000,10000`, `--mb=50`, `--skip=capacity,rss,terminal`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodePty from 'node-pty';
 import WebSocket from 'ws';
 import { WorkerTokenStore } from '../apps/hub/src/lib/token-store.js';
+import { freePort, pct, root, rssMb, sleep, startHub } from './lib.js';
 
-const root = join(import.meta.dirname, '..');
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const steps = arg('steps', '1000,2500,5000,10000').split(',').map(Number);
 const mb = Number(arg('mb', '50'));
 const skip = new Set(arg('skip', '').split(',').filter(Boolean));
 const rows: [string, string, string][] = [];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startHub(dataDir: string, port: number, pinned: boolean, fromDist = false): Promise<ChildProcess> {
-  const entry = fromDist ? ['apps/hub/dist/main.js'] : ['--import', 'tsx', '--conditions=@bosun/source', 'apps/hub/src/main.ts'];
-  const cmd = pinned ? 'taskset' : process.execPath;
-  const args = pinned ? ['-c', '0', process.execPath, ...entry] : entry;
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, HUB_PORT: String(port), HUB_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('hub did not start')), 30_000);
-    const poll = async () => {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return clearTimeout(t), resolve(child);
-      } catch {
-        // not yet
-      }
-      setTimeout(poll, 200);
-    };
-    void poll();
-  });
-}
 
 async function capacity(): Promise<void> {
   try {
