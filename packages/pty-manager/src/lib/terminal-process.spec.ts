@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Duplex, PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +55,23 @@ describe('fromDuplex', () => {
     resolveExit(0);
     expect(await exited).toEqual({ exitCode: 0, signal: null });
     expect(seen.join('')).toBe('ab');
+  });
+});
+
+describe('spawnNodePty input', () => {
+  it('delivers a paste far larger than the PTY input buffer whole and in order when the program reads slowly', async () => {
+    const m = new PtyManager({ idleGraceMs: 0 });
+    // Raw mode, so the line discipline passes every byte; the reader sleeps first, so the kernel buffer fills and writes hit EAGAIN.
+    const s = await m.create({ command: '/bin/sh', args: ['-c', 'stty raw -echo; echo RE""ADY; sleep 0.3; head -c 600000 | sha256sum'] });
+    const c = new Collector();
+    s.attach({ onMessage: c.sink });
+    const paste = Buffer.alloc(600_000);
+    for (let i = 0; i < paste.length; i++) paste[i] = 0x20 + ((i * 7 + (i >> 9)) % 90);
+    await waitFor(() => c.output.includes('READY'), 10_000, 'raw mode');
+    for (let at = 0; at < paste.length; at += 65_536) s.write(paste.subarray(at, at + 65_536));
+    const want = createHash('sha256').update(paste).digest('hex');
+    await waitFor(() => /[0-9a-f]{64}/.test(c.output), 20_000, 'the checksum');
+    expect(c.output).toContain(want);
+    await m.shutdown();
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import nodePty from 'node-pty';
 
@@ -52,6 +52,60 @@ export interface SpawnRequest {
 
 /** Starts a {@link TerminalProcess}; may be async (e.g. a container exec). */
 export type SpawnFactory = (req: SpawnRequest) => TerminalProcess | Promise<TerminalProcess>;
+
+/**
+ * Writes to a PTY master straight from the event loop. node-pty 1.1 queues every write
+ * through libuv's thread pool (`fs.write`), which puts a thread hop on every keystroke;
+ * the master fd is non-blocking, so a synchronous write either takes the bytes or says
+ * EAGAIN. What the kernel does not take now is queued and retried on a 1 ms timer (the
+ * program is not reading: a paste into a busy program), in order. Any error other than
+ * EAGAIN hands the rest to `fallback` (node-pty's own path, which reports it).
+ */
+export function directWriter(fd: number, fallback: (data: Buffer) => void): (data: string | Buffer) => void {
+  const queue: Buffer[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let broken = false;
+  const pump = (): void => {
+    timer = null;
+    while (queue.length > 0) {
+      const head = queue[0] as Buffer;
+      let n: number;
+      try {
+        n = writeSync(fd, head);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          timer = setTimeout(pump, 1);
+          return;
+        }
+        broken = true;
+        for (const b of queue.splice(0)) fallback(b);
+        return;
+      }
+      if (n < head.length) queue[0] = head.subarray(n);
+      else queue.shift();
+    }
+  };
+  return (data) => {
+    let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (buf.length === 0) return;
+    if (broken) return fallback(Buffer.from(buf));
+    if (queue.length === 0) {
+      try {
+        const n = writeSync(fd, buf);
+        if (n === buf.length) return;
+        buf = buf.subarray(n);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          broken = true;
+          return fallback(Buffer.from(buf));
+        }
+      }
+    }
+    // Queued bytes outlive the caller's buffer (a socket frame): copy them.
+    queue.push(Buffer.from(buf));
+    timer ??= setTimeout(pump, 1);
+  };
+}
 
 /**
  * The default backend: a host PTY from node-pty, read as raw bytes (`encoding: null`).
@@ -121,7 +175,7 @@ export const spawnNodePty: SpawnFactory = (req) => {
     // With encoding null node-pty emits Buffers, though its typings say string.
     onData: (cb) => p.onData((d) => cb(d as unknown as Buffer)),
     onExit: (cb) => p.onExit(({ exitCode, signal }) => cb({ exitCode, signal: signal ? signal : null })),
-    write: (data) => p.write(data as string),
+    write: typeof (p as unknown as { _fd?: unknown })._fd === 'number' ? directWriter((p as unknown as { _fd: number })._fd, (d) => p.write(d as unknown as string)) : (data) => p.write(data as string),
     resize: (cols, rows) => {
       try {
         p.resize(cols, rows);
