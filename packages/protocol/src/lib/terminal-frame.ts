@@ -52,12 +52,25 @@ export interface TerminalFrameOptions {
 const ascii = new TextEncoder();
 const idDecoder = new TextDecoder('utf-8', { fatal: true });
 
-function header(kind: number, terminalId: string, extra: number, dataLength: number, protocol: ProtocolName) {
+// A stream of frames names the same terminal again and again: keep the last id checked and encoded.
+let lastId = '';
+let lastIdBytes = new Uint8Array(0);
+
+function encodeId(terminalId: string, protocol: ProtocolName): Uint8Array {
+  if (terminalId === lastId && lastIdBytes.byteLength > 0) return lastIdBytes;
   if (!ResourceIdSchema.safeParse(terminalId).success) {
     throw ProtocolError.invalidField(['terminalId'], 'expected a resource id', { protocol });
   }
-  const id = ascii.encode(terminalId);
-  const bytes = new Uint8Array(2 + id.byteLength + extra + dataLength);
+  lastIdBytes = ascii.encode(terminalId);
+  lastId = terminalId;
+  return lastIdBytes;
+}
+
+function header(kind: number, terminalId: string, extra: number, dataLength: number, protocol: ProtocolName) {
+  const id = encodeId(terminalId, protocol);
+  // Every byte is written below (kind, id length, id, extra, data): no need to zero it
+  // first. A memory of its own (offset 0, not a pool slice), seen as a plain Uint8Array.
+  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(2 + id.byteLength + extra + dataLength).buffer);
   bytes[0] = kind;
   bytes[1] = id.byteLength;
   bytes.set(id, 2);
@@ -78,7 +91,10 @@ export function encodeTerminalFrame(
     throw ProtocolError.invalidField(['offset'], 'expected a non-negative safe integer', { protocol });
   }
   const { bytes, at } = header(TERMINAL_FRAME_OUTPUT, frame.terminalId, 8, frame.data.byteLength, protocol);
-  new DataView(bytes.buffer).setBigUint64(at, BigInt(frame.offset));
+  // Big-endian u64 as two u32 halves (offsets are safe integers, < 2^53).
+  const view = new DataView(bytes.buffer);
+  view.setUint32(at, Math.floor(frame.offset / 0x1_0000_0000));
+  view.setUint32(at + 4, frame.offset >>> 0);
   bytes.set(frame.data, at + 8);
   return bytes;
 }

@@ -21,3 +21,18 @@ describe('ByteRing', () => {
     }
   });
 });
+
+describe('ByteRing.readInto', () => {
+  it('copies exactly what read returns into the target, across the wrap, and refuses a target too small', () => {
+    const ring = new ByteRing(100, 7);
+    const all = randomBytes(250);
+    ring.write(all.subarray(0, 130));
+    ring.write(all.subarray(130));
+    const target = Buffer.alloc(120, 0xee);
+    for (const from of [ring.start, ring.start + 1, ring.start + 63, ring.end]) {
+      expect(ring.readInto(from, target).equals(ring.read(from))).toBe(true);
+    }
+    expect(() => ring.readInto(ring.start, Buffer.alloc(99))).toThrow(RangeError);
+    expect(() => ring.readInto(ring.start - 1, target)).toThrow(RangeError);
+  });
+});

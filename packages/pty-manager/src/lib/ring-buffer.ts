@@ -59,6 +59,21 @@ export class ByteRing {
     return out;
   }
 
+  /**
+   * Copies `[from, end)` into `target` (which must hold `end - from` bytes) and returns
+   * the view of it: {@link read} without allocating.
+   */
+  readInto(from: number, target: Buffer): Buffer {
+    if (from < this.start || from > this.total) throw new RangeError(`offset ${from} outside [${this.start}, ${this.total}]`);
+    const len = this.total - from;
+    if (target.length < len) throw new RangeError(`target holds ${target.length} bytes, ${len} needed`);
+    const pos = from % this.capacity;
+    const first = Math.min(len, this.capacity - pos);
+    this.buf.copy(target, 0, pos, pos + first);
+    if (first < len) this.buf.copy(target, first, 0, len - first);
+    return target.subarray(0, len);
+  }
+
   /** The byte at absolute `offset` (must be held). */
   at(offset: number): number {
     return this.buf[offset % this.capacity] as number;

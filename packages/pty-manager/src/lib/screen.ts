@@ -18,6 +18,14 @@ function loadEmulator(): NonNullable<typeof emulator> {
   return emulator;
 }
 
+// One buffer for every screen's catch-up (each runs synchronously to its end), so a
+// catch-up does not map fresh pages for a copy of up to a whole ring each time.
+let scratchBuf = Buffer.alloc(0);
+function scratch(bytes: number): Buffer {
+  if (scratchBuf.length < bytes) scratchBuf = Buffer.allocUnsafeSlow(Math.max(bytes, 64 * 1024));
+  return scratchBuf;
+}
+
 /** Options for {@link Screen}. */
 export interface ScreenOptions {
   cols: number;
@@ -163,7 +171,7 @@ export class Screen {
       this.stats.lostBytes += this.ring.start - this.parsed;
       this.parsed = this.ring.start;
     }
-    const region = this.ring.read(this.parsed);
+    const region = this.ring.readInto(this.parsed, scratch(this.ring.end - this.parsed));
     this.parsed += this.advance(region, budget);
   }
 
