@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { shebangNodeFlags } from '../tools/src/node-flags.js';
 
 /** The repository root. */
 export const root = join(import.meta.dirname, '..');
@@ -36,7 +37,7 @@ export async function freePort(): Promise<number> {
  * LOG_LEVEL is `warn`; its stderr is a pipe the caller should read or ignore.
  */
 export function startHub(dataDir: string, port: number, pinned: boolean, fromDist = false): Promise<ChildProcess> {
-  const entry = fromDist ? ['apps/hub/dist/main.js'] : ['--import', 'tsx', '--conditions=@bosun/source', 'apps/hub/src/main.ts'];
+  const entry = fromDist ? appArgs('apps/hub/dist/main.js') : ['--import', 'tsx', '--conditions=@bosun/source', 'apps/hub/src/main.ts'];
   const cmd = pinned ? 'taskset' : process.execPath;
   const args = pinned ? ['-c', '0', process.execPath, ...entry] : entry;
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, HUB_PORT: String(port), HUB_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -62,4 +63,9 @@ export function startHub(dataDir: string, port: number, pinned: boolean, fromDis
     };
     void poll();
   });
+}
+
+/** Node arguments that run an app entry (relative to the repository root) as its shebang would: its Node flags, then the entry. */
+export function appArgs(entry: string): string[] {
+  return [...shebangNodeFlags(join(root, entry)), entry];
 }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import nodePty from 'node-pty';
 import WebSocket from 'ws';
 import { WorkerTokenStore } from '../apps/hub/src/lib/token-store.js';
-import { freePort, pct, root, rssMb, sleep, startHub } from './lib.js';
+import { appArgs, freePort, pct, root, rssMb, sleep, startHub } from './lib.js';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const steps = arg('steps', '1000,2500,5000,10000').split(',').map(Number);
@@ -111,7 +111,7 @@ async function workerRss(): Promise<void> {
   hub.kill('SIGKILL'); // restart so the hub reads the token written by this process
   await sleep(300);
   const hub2 = await startHub(join(dataDir, 'hub'), port, false, true);
-  const worker = spawn(process.execPath, ['apps/worker/dist/main.js'], {
+  const worker = spawn(process.execPath, appArgs('apps/worker/dist/main.js'), {
     cwd: root,
     env: { ...process.env, ORCHESTRATOR_WS_URL: `ws://127.0.0.1:${port}/ws/worker`, WORKER_TOKEN: token, DATA_DIR: join(dataDir, 'worker'), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -37,7 +37,7 @@ import { promisify } from 'node:util';
 import nodePty from 'node-pty';
 import WebSocket from 'ws';
 import { ensureEngine, TEST_IMAGE } from '../tools/src/engine.js';
-import { freePort, pct, root, rssMb, sleep, startHub } from './lib.js';
+import { appArgs, freePort, pct, root, rssMb, sleep, startHub } from './lib.js';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const rounds = Math.max(1, Number(arg('rounds', '5')));
@@ -501,7 +501,7 @@ interface Worker {
 
 async function startWorker(hub: Hub, dataDir: string, name: string, env: Record<string, string>): Promise<Worker> {
   const { workerId, token } = await api<{ workerId: string; token: string }>(hub, '/api/workers', { name });
-  const child = spawn(process.execPath, ['apps/worker/dist/main.js'], {
+  const child = spawn(process.execPath, appArgs('apps/worker/dist/main.js'), {
     cwd: root,
     env: { ...process.env, ORCHESTRATOR_WS_URL: `ws://127.0.0.1:${hub.port}/ws/worker`, WORKER_TOKEN: token, DATA_DIR: join(dataDir, name), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writePrivateJsonSync } from '@bosun/util';
 import { candidateSockets, defaultStateDir, ensureEngine, ensureTestImage, findLiveEngine, stopEngine } from './engine.js';
+import { shebangNodeFlags } from './node-flags.js';
 
 /** The worker's identity the quick start keeps between runs. */
 export interface QuickStartIdentity {
@@ -237,7 +238,7 @@ export function runQuickStart(o: QuickStartOptions): Promise<number> {
   };
 
   const startApp = (entry: string, env: NodeJS.ProcessEnv, label: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', 'tsx', '--conditions=@bosun/source', join(o.root, entry)], {
+    const child = spawn(process.execPath, [...shebangNodeFlags(join(o.root, entry)), '--import', EXIT_WITH_PARENT, '--import', 'tsx', '--conditions=@bosun/source', join(o.root, entry)], {
       cwd: o.root,
       env: { ...o.env, ...env },
       stdio: ['pipe', 'inherit', 'pipe'],

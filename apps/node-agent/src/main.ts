@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 import { runApp } from '@bosun/app-shell';
 import { app } from './app.js';
 

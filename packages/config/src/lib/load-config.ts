@@ -1,6 +1,6 @@
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigOrigin } from './config-error.js';
 
@@ -109,6 +109,12 @@ export function loadConfig<S extends z.ZodObject>(spec: ConfigSpec<S>, sources: 
     throw ConfigError.invalidValue(key, origins[key] ?? { kind: 'default', name: 'default' }, issue.message, keySpecs[key]?.secret ? '<redacted>' : raw[key]);
   }
   return { values: deepFreeze(whole.data) as Readonly<z.infer<S>>, origins: Object.freeze(origins) as LoadedConfig<z.infer<S>>['origins'] };
+}
+
+// The YAML parser (~1 MB of heap) is loaded with the first YAML file, not by every app at start.
+const requireHere = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (requireHere('yaml') as typeof import('yaml')).parse(text);
 }
 
 /** Reads a YAML/JSON mapping; a missing optional file gives `{}`. */

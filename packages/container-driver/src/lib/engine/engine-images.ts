@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import tar from 'tar-fs';
 import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
 import { assertTenant, buildLabels } from '../labels.js';
@@ -79,7 +78,8 @@ export class EngineImages {
     const labels = spec.tenant !== undefined ? buildLabels({ tenant: spec.tenant }, spec.labels) : { ...spec.labels };
     const context: NodeJS.ReadableStream =
       typeof spec.context === 'string'
-        ? tar.pack(spec.context)
+        ? // Loaded on first build: a worker that never builds does not carry tar-fs.
+          (await import('tar-fs')).default.pack(spec.context)
         : Buffer.isBuffer(spec.context)
           ? Readable.from([spec.context])
           : spec.context;
