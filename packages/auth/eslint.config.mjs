@@ -1,0 +1,3 @@
+import base, { libraryRules } from '../../eslint.config.mjs';
+
+export default [...base, ...libraryRules];
