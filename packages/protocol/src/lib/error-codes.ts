@@ -36,6 +36,7 @@ export const ERROR_CODES = Object.freeze({
   // Who may do what.
   unauthorized: code('no credentials, or credentials that do not verify', 401, 3),
   forbidden: code('authenticated, but this caller may not do this', 403, 3),
+  insecure_file: code('a file holding secrets is a symbolic link, not owned by this user, or open to other users (fix: chmod 600 it)', 500, 8),
   forbidden_path: code('a host path resolves (through symlinks) outside the allowed roots', 403, 8),
   security_floor: code('the request asks for less isolation than the security floor allows', 403, 8),
   policy: code('a command policy refused the request', 403, 8),
@@ -52,6 +53,7 @@ export const ERROR_CODES = Object.freeze({
   offline: code('the worker or agent addressed is not connected', 503, 6),
   disconnected: code('the connection dropped before the reply came', 503, 6),
   engine_unavailable: code('no container engine answers, or it answered with a server error', 503, 6),
+  auth_unavailable: code('the keys that verify tokens cannot be fetched (JWKS down, slow or malformed); retry later', 503, 6),
   revoked: code('the credentials were revoked; the connection is closed', 401, 3),
   timeout: code('a deadline expired before the work finished', 504, 7),
   cancelled: code('the caller cancelled the work', 499, 1),
