@@ -26,3 +26,4 @@ export {
   type MarkedSelector,
   type EndedProcess,
 } from './lib/container-processes.js';
+export { agentIdOf, createTerminalStack, type TerminalStack, type TerminalStackOptions } from './lib/terminal-stack.js';

@@ -92,6 +92,8 @@ export interface TerminalInfo {
   viewers: number;
   /** Epoch ms. */
   createdAt: number;
+  /** Epoch ms of the last output, input or attach. */
+  lastActivityAt: number;
   /** `pty`, `tmux` or `custom` (a container TTY exec). */
   backend: SessionInfo['backend'];
 }
@@ -499,6 +501,7 @@ export class TerminalService {
       rows: info.rows,
       viewers: info.viewers,
       createdAt: rec.createdAt,
+      lastActivityAt: info.lastActivityAt,
       backend: info.backend,
     };
   }

@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
-import { join } from 'node:path';
 import { CapabilityProbe } from '@bosun/capability-probe';
-import { createDriver, type ContainerDriver } from '@bosun/container-driver';
-import { PtyManager } from '@bosun/pty-manager';
-import { fileRecordStore, TerminalService } from '@bosun/terminal-service';
-import { writePrivateFileSync } from '@bosun/util';
+import type { ContainerDriver } from '@bosun/container-driver';
+import { createTerminalStack } from '@bosun/terminal-service';
 import { SandboxService } from '@bosun/sandbox';
 import { ByomFiles } from './byom-files.js';
 import { CommandHandler } from './command-handler.js';
@@ -57,23 +52,8 @@ export function resolveCredentials(s: WorkerSettings, home: string): { url: stri
   return { url, token };
 }
 
-/**
- * This worker's stable id among agents sharing one engine: the markers on its terminal
- * processes carry it, so a restarted worker ends only its own orphans. Kept 0600 in
- * `<dataDir>/agent-id`.
- */
-export function agentIdOf(dataDir: string): string {
-  const path = join(dataDir, 'agent-id');
-  try {
-    const id = readFileSync(path, 'utf8').trim();
-    if (/^[A-Za-z0-9_-]{8,64}$/.test(id)) return id;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const id = `w${randomBytes(9).toString('hex')}`;
-  writePrivateFileSync(path, `${id}\n`);
-  return id;
-}
+/** This agent's stable id (kept in `<dataDir>/agent-id`); one home: `@bosun/terminal-service`. */
+export { agentIdOf } from '@bosun/terminal-service';
 
 /**
  * The register payload with the driver this worker actually uses first in
@@ -92,37 +72,15 @@ export function withDriverInUse<T extends { containerEngines: { name: string; ve
 /** Builds the driver, PTY manager, probe and runtime from settings, and starts dialling. */
 export async function startWorker(s: WorkerSettings, env: Record<string, string | undefined>, logger: Logger): Promise<RunningWorker> {
   const { url, token } = resolveCredentials(s, env.HOME ?? homedir());
-  mkdirSync(s.dataDir, { recursive: true, mode: 0o700 });
-  const { driver, kind, reason } = await createDriver({
-    engine: { dockerHost: s.dockerHost, env, logger },
-    process: { root: join(s.dataDir, 'sessions'), logger },
-  });
-  logger.info({ driver: kind, reason }, 'container driver ready');
-  const manager = new PtyManager({
+  const stack = await createTerminalStack({
+    dataDir: s.dataDir,
+    env,
     logger,
-    baseEnv: {
-      PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: env.HOME ?? '/root',
-      LANG: env.LANG ?? 'C.UTF-8',
-      // The Podman CLI in tmux-backed container terminals must see the engine's config.
-      ...(env.CONTAINERS_CONF ? { CONTAINERS_CONF: env.CONTAINERS_CONF } : {}),
-    },
-    ...(s.tmux ? { tmux: { socketPath: join(s.dataDir, 'tmux.sock') } } : {}),
+    ...(s.dockerHost ? { dockerHost: s.dockerHost } : {}),
+    ...(s.tmux ? { tmux: true } : {}),
+    ...(s.podmanPath ? { podmanPath: s.podmanPath } : {}),
   });
-  const engineIsPodman = kind === 'engine' && /podman/i.test((await driver.capabilities()).engine);
-  const service = new TerminalService({
-    manager,
-    driver,
-    logger,
-    allowHostShell: kind === 'process',
-    records: fileRecordStore(join(s.dataDir, 'terminals.json')),
-    agentId: agentIdOf(s.dataDir),
-    ...(s.tmux && engineIsPodman ? { tmuxPodmanPath: s.podmanPath ?? 'podman' } : {}),
-  });
-  // Adopt the tmux terminals of the previous run (with their owners) and end the shells a
-  // killed run left in its containers, before the orchestrator can ask for anything.
-  const reconciled = await service.reconcile();
-  logger.info({ reconciled }, 'terminals reconciled');
+  const { driver, driverKind: kind, service } = stack;
   const terminals = new TerminalBridge({ service, logger });
   const sandbox = new SandboxService({ driver, securityFloor: s.securityFloor, allowedRoots: s.allowedRoots ?? [], logger });
   const handler = new CommandHandler({ sandbox, terminals, logger });
@@ -155,8 +113,7 @@ export async function startWorker(s: WorkerSettings, env: Record<string, string 
       await runtime.close();
       await probe.close();
       // Leave tmux terminals running for the next start; others end with the worker.
-      await manager.shutdown({ killTmux: false });
-      await driver.close();
+      await stack.close();
     },
   };
 }
