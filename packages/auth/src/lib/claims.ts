@@ -100,6 +100,7 @@ export function bearerToken(headerValue: string | readonly string[] | undefined 
   const value = headerValue.trim();
   if (value === '') throw new AuthError('token_missing', 'empty Authorization header');
   if (value.length > MAX_TOKEN_LENGTH + 7) throw new AuthError('token_malformed', `Authorization header longer than ${MAX_TOKEN_LENGTH} characters`);
+  if (value.toLowerCase() === 'bearer') throw new AuthError('token_missing', 'Bearer with no token');
   const [, scheme = '', rest = ''] = /^([A-Za-z]+) +(.*)$/.exec(value) ?? [];
   if (scheme.toLowerCase() !== 'bearer') throw new AuthError('token_malformed', 'Authorization scheme is not Bearer');
   const token = rest.trim();
