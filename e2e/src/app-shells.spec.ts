@@ -30,6 +30,9 @@ const startEnv = {
   HUB_DATA_DIR: '/tmp/bosun-shell-test/hub',
   HUB_PORT: '0',
   NODE_AGENT_PORT: '0',
+  // The node agent needs its id and issuer; nothing answers there, and no token is checked here.
+  NODE_ID: 'node-shell-test',
+  CONTROL_PLANE_URL: 'http://127.0.0.1:9',
   SSH_AGENT_PORT: '0',
   // Nothing listens there: the worker starts, then keeps redialling with backoff.
   ORCHESTRATOR_WS_URL: 'ws://127.0.0.1:9/ws/worker',

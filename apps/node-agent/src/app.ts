@@ -1,34 +1,74 @@
-import { exitCodeOfError } from '@bosun/protocol';
+import { hostname } from 'node:os';
+import { JwtVerifier } from '@bosun/auth';
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { defineConfig } from '@bosun/config';
+import { exitCodeOfError } from '@bosun/protocol';
+import { createTerminalStack } from '@bosun/terminal-service';
 import { z } from 'zod';
+import { buildNodeAgentServer } from './lib/server.js';
+import { loadOrCreateTls } from './lib/tls.js';
 
 /** The node agent's config. */
 export const nodeAgentConfig = defineConfig({
   schema: z.object({
+    nodeId: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+    controlPlaneUrl: z.url(),
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65_535).default(8443),
-    jwksUrl: z.url().optional(),
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
     dataDir: z.string().min(1).default('/var/lib/bosun'),
+    dockerHost: z.string().min(1).optional(),
   }),
   keys: {
+    nodeId: { env: 'NODE_ID', description: 'this node id; management tokens must carry it in their `node` claim' },
+    controlPlaneUrl: { env: 'CONTROL_PLANE_URL', description: 'token issuer; its JWKS is read from {CONTROL_PLANE_URL}/.well-known/jwks.json (https unless loopback)' },
     host: { env: 'NODE_AGENT_HOST', description: 'address to listen on' },
     port: { env: 'NODE_AGENT_PORT', description: 'HTTPS + WebSocket port' },
-    jwksUrl: { env: 'JWKS_URL', description: 'JWKS the control plane signs tokens with' },
-    dataDir: { env: 'DATA_DIR', description: 'where the agent keeps its state' },
+    tlsCert: { env: 'TLS_CERT', description: 'PEM certificate (with TLS_KEY); without both, a self-signed pair is made in DATA_DIR/tls' },
+    tlsKey: { env: 'TLS_KEY', description: 'PEM private key of TLS_CERT', secret: true },
+    dataDir: { env: 'DATA_DIR', description: 'where the agent keeps its state (TLS pair, terminals, sandboxes)' },
+    dockerHost: { env: 'DOCKER_HOST', description: 'container engine address (default: the usual sockets; none → process sandboxes)' },
   },
 });
 
 /** `bosun-node-agent`: HTTPS + WebSocket on :8443, every call authorised by a JWT. */
 export const app: AppDefinition<typeof nodeAgentConfig.schema> = {
   name: 'bosun-node-agent',
-  description: 'HTTPS + WebSocket node agent: terminals, agent sessions, workspaces and logs, authorised by JWTs from a JWKS.',
+  description: 'HTTPS + WebSocket node agent: terminals and workspace tabs today (agent sessions, workspaces and logs to come), each call authorised by a JWT from the control plane JWKS.',
   version: readPackageVersion(import.meta.url),
   exitCodeOf: exitCodeOfError,
   config: nodeAgentConfig,
   configFile: { env: 'NODE_AGENT_CONFIG' },
-  async start({ logger, config }) {
-    logger.info({ port: config.port }, 'node agent ready');
-    return { close: async () => undefined };
+  async start({ logger, config, env }) {
+    const version = readPackageVersion(import.meta.url);
+    const verifier = new JwtVerifier({ controlPlaneUrl: config.controlPlaneUrl, nodeId: config.nodeId, logger });
+    const tls = await loadOrCreateTls({
+      dataDir: config.dataDir,
+      ...(config.tlsCert ? { certPath: config.tlsCert } : {}),
+      ...(config.tlsKey ? { keyPath: config.tlsKey } : {}),
+      logger,
+    });
+    const stack = await createTerminalStack({ dataDir: config.dataDir, env, logger, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) });
+    const server = await buildNodeAgentServer({
+      tls,
+      nodeId: config.nodeId,
+      verifier,
+      terminals: stack.service,
+      driver: stack.driver,
+      logger,
+      version,
+      system: () => ({ hostname: hostname(), driver: stack.driverKind }),
+    });
+    const address = await server.listen({ host: config.host, port: config.port });
+    logger.info({ address, tls: tls.source, fingerprint256: tls.fingerprint256, driver: stack.driverKind }, 'node agent ready');
+    return {
+      close: async () => {
+        // Stops accepting, answers 503 on kept-alive sockets, waits for running requests.
+        await server.close();
+        verifier.close();
+        await stack.close();
+      },
+    };
   },
 };

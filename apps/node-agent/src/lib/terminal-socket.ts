@@ -1,0 +1,162 @@
+import type { ContainerDriver } from '@bosun/container-driver';
+import type { Logger } from '@bosun/logger';
+import { NODE_AGENT_PROTOCOL_VERSION as V, BosunError, nodeAgentProtocol, parseMessage, toErrorBody, type NodeAgentToViewerMessage } from '@bosun/protocol';
+import type { TerminalHandle, TerminalService } from '@bosun/terminal-service';
+import type { ViewerMessage } from '@bosun/pty-manager';
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+
+/** Close codes of the terminal sockets. */
+export const TERMINAL_CLOSE = Object.freeze({
+  normal: { code: 1000, reason: 'exited' },
+  policy: { code: 1008, reason: 'rate limit' },
+  badRequest: { code: 1008, reason: 'bad request' },
+  tooLarge: { code: 1009, reason: 'too large' },
+  idle: { code: 1001, reason: 'idle' },
+  refused: { code: 4004, reason: 'not found' },
+  slow: { code: 4008, reason: 'slow viewer' },
+} as const);
+
+/** Options of {@link terminalSocket}. */
+export interface TerminalSocketOptions {
+  terminals: TerminalService;
+  /** Finds the workspace's container; with none, a host shell when the service allows it. */
+  driver: Pick<ContainerDriver, 'list'>;
+  /** The token's workspace, set by the route's auth hook. */
+  workspaceOf: (req: { raw: unknown }) => string | undefined;
+  logger: Logger;
+  /** Largest message a viewer may send, bytes (default 64 KiB; the ws server's maxPayload must not be lower). */
+  maxMessageBytes?: number;
+  /** Messages per second a socket may send on average (default 1000; bursts of twice that). */
+  maxMessagesPerSec?: number;
+  /** Unsent bytes a socket may hold before the viewer is dropped with 4008 (default 4 MiB). */
+  maxBufferedBytes?: number;
+  /** Ping interval, ms (default 30 000); a socket that answers no ping for 3 intervals is closed. */
+  pingIntervalMs?: number;
+}
+
+const Query = z.object({
+  session: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
+  offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  cols: z.coerce.number().int().min(2).max(1000).default(80),
+  rows: z.coerce.number().int().min(1).max(500).default(24),
+  token: z.string().optional(),
+});
+
+/**
+ * `WebSocket /terminal/ws`: one terminal in the token's workspace. Without `session` a
+ * new terminal opens in the workspace's running container (or, on the process driver, a
+ * host shell); with `session` (and `offset`) the viewer reattaches and gets the exact
+ * bytes after its offset, or a snapshot of the screen when they have left the buffer.
+ * First frame: JSON `attached {sessionId, offset, snapshot}`; then output as raw binary
+ * frames, `exit` as JSON. Viewer → agent: binary = keystrokes, JSON `resize` / `detach`.
+ * Limits: message size (1009), message rate (1008), unsent bytes (4008), idle (ping /
+ * pong, 1001).
+ */
+export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (app, o) => {
+  const maxMessage = o.maxMessageBytes ?? 64 * 1024;
+  const rate = o.maxMessagesPerSec ?? 1000;
+  const maxBuffered = o.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const pingMs = o.pingIntervalMs ?? 30_000;
+
+  app.get('/terminal/ws', { websocket: true }, async (socket: WebSocket, req) => {
+    const send = (m: Omit<NodeAgentToViewerMessage, 'v'>) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ v: V, ...m }));
+    };
+    const fail = (err: unknown, close: { code: number; reason: string }) => {
+      send({ type: 'error', ...toErrorBody(err) } as Omit<NodeAgentToViewerMessage, 'v'>);
+      socket.close(close.code, close.reason);
+    };
+    const workspace = o.workspaceOf(req);
+    if (!workspace) return fail(new BosunError('unauthorized', 'no workspace'), TERMINAL_CLOSE.badRequest);
+    const q = Query.safeParse(req.query);
+    if (!q.success) return fail(BosunError.invalidArgument(q.error.issues[0]?.message ?? 'bad query'), TERMINAL_CLOSE.badRequest);
+    const owner = { tenant: workspace };
+
+    // Everything the viewer sends before the attach is held (bounded), so no keystroke is lost.
+    let handle: TerminalHandle | undefined;
+    let sessionId = q.data.session;
+    const early: { data: Buffer; binary: boolean }[] = [];
+    let tokens = 2 * rate;
+    let lastRefill = Date.now();
+    let alive = true;
+    socket.on('pong', () => (alive = true));
+    const ping = setInterval(() => {
+      if (!alive) return socket.close(TERMINAL_CLOSE.idle.code, TERMINAL_CLOSE.idle.reason);
+      alive = false;
+      socket.ping();
+    }, pingMs);
+    ping.unref();
+
+    const onFrame = (data: Buffer, binary: boolean) => {
+      if (!handle || !sessionId) return;
+      try {
+        if (binary) return handle.write(data);
+        const parsed = parseMessage(nodeAgentProtocol, data, { direction: 'toAgent', maxBytes: maxMessage });
+        if (!parsed.ok) return socket.send(JSON.stringify(parsed.error.toWire()));
+        const m = parsed.message;
+        if (m.type === 'resize') handle.resize(m.cols, m.rows);
+        else if (m.type === 'detach') socket.close(1000, 'detached');
+        else if (m.type !== 'ack') send({ type: 'error', code: 'unsupported', message: `${m.type} is not served on /terminal/ws` } as Omit<NodeAgentToViewerMessage, 'v'>);
+      } catch (err) {
+        send({ type: 'error', ...toErrorBody(err) } as Omit<NodeAgentToViewerMessage, 'v'>);
+      }
+    };
+    socket.on('message', (raw, isBinary) => {
+      const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+      if (data.length > maxMessage) return socket.close(TERMINAL_CLOSE.tooLarge.code, TERMINAL_CLOSE.tooLarge.reason);
+      const now = Date.now();
+      tokens = Math.min(2 * rate, tokens + ((now - lastRefill) / 1000) * rate);
+      lastRefill = now;
+      if (tokens < 1) return socket.close(TERMINAL_CLOSE.policy.code, TERMINAL_CLOSE.policy.reason);
+      tokens -= 1;
+      if (!handle) {
+        if (early.length >= 256) return socket.close(TERMINAL_CLOSE.policy.code, 'too much before attach');
+        return void early.push({ data, binary: isBinary });
+      }
+      onFrame(data, isBinary);
+    });
+    socket.on('close', () => {
+      clearInterval(ping);
+      handle?.detach();
+    });
+
+    try {
+      if (!sessionId) {
+        const containers = await o.driver.list(workspace).catch(() => []);
+        const running = containers.find((c) => c.status === 'running');
+        const t = await o.terminals.open(owner, { ...(running ? { containerId: running.id } : {}), cols: q.data.cols, rows: q.data.rows });
+        sessionId = t.terminalId;
+      }
+      if (socket.readyState !== socket.OPEN) return;
+      // The replay happens inside attach: hold it until `attached` has gone out.
+      const held: ViewerMessage[] = [];
+      let gate = false;
+      const deliver = (msg: ViewerMessage): void => {
+        if (msg.type === 'data' || msg.type === 'snapshot') {
+          if (socket.bufferedAmount + msg.data.length > maxBuffered) return socket.close(TERMINAL_CLOSE.slow.code, TERMINAL_CLOSE.slow.reason);
+          socket.send(msg.data, { binary: true });
+        } else if (msg.type === 'exit') {
+          send({ type: 'exit', sessionId, code: msg.exitCode, ...(typeof msg.signal === 'string' && /^SIG[A-Z0-9]{2,10}$/.test(msg.signal) ? { signal: msg.signal } : {}) } as Omit<NodeAgentToViewerMessage, 'v'>);
+        } else if (msg.type === 'dropped' && msg.reason !== 'session-removed') {
+          socket.close(TERMINAL_CLOSE.slow.code, msg.message.slice(0, 100));
+        }
+      };
+      const { handle: h, start } = o.terminals.attach(owner, sessionId, {
+        ...(q.data.offset === undefined ? { fromOffset: 0 } : { fromOffset: q.data.offset }),
+        viewerId: `node-agent-${sessionId}`,
+        onMessage: (msg) => (gate ? deliver(msg) : void held.push(msg)),
+      });
+      send({ type: 'attached', sessionId, offset: start.offset, snapshot: start.kind === 'snapshot' } as Omit<NodeAgentToViewerMessage, 'v'>);
+      gate = true;
+      for (const m of held.splice(0)) deliver(m);
+      handle = h;
+      for (const f of early.splice(0)) onFrame(f.data, f.binary);
+    } catch (err) {
+      const body = toErrorBody(err);
+      o.logger.warn({ workspace, code: body.code }, 'terminal socket refused');
+      fail(err, body.code === 'not_found' || body.code === 'forbidden' ? TERMINAL_CLOSE.refused : { code: 1011, reason: 'open failed' });
+    }
+  });
+};
