@@ -33,7 +33,7 @@ export {
   type SigningKey,
 } from './lib/key-ring.js';
 export { TokenIssuer, type MintRequest, type MintedToken, type TokenIssuerOptions } from './lib/token-issuer.js';
-export { InsecureFileError, readPrivateFileSync, readPrivateJsonSync } from './lib/private-file.js';
+export { InsecureFileError, isInsecureFile, readPrivateFileSync, readPrivateJsonSync } from './lib/private-file.js';
 export { withFileLock, type FileLockOptions } from './lib/file-lock.js';
 export { CredentialsStore, type Credentials } from './lib/credentials-store.js';
 export { Registry, type RegistryEntry, type RegistryOptions } from './lib/registry.js';

@@ -22,6 +22,11 @@ export class InsecureFileError extends BosunError {
   }
 }
 
+/** True when `err` is an {@link InsecureFileError}. */
+export function isInsecureFile(err: unknown): err is InsecureFileError {
+  return err instanceof InsecureFileError;
+}
+
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CredentialsStore, isInsecureFile, type Credentials } from '@bosun/auth';
 import { writePrivateJsonSync } from '@bosun/util';
 
 /**
@@ -30,9 +31,17 @@ export interface WorkerCredentials {
   workerId?: string;
 }
 
-/** The BYOM files under `~/.bosun/`: credentials.json (0600), worker.json (registration state), config.json (preferences). */
+/**
+ * The BYOM files under `~/.bosun/`: credentials.json (0600, through `@bosun/auth`'s
+ * `CredentialsStore`, which refuses a file other users could read or a symlink), worker.json
+ * (registration state), config.json (preferences).
+ */
 export class ByomFiles {
-  constructor(readonly dir: string) {}
+  private readonly credentials: CredentialsStore;
+
+  constructor(readonly dir: string) {
+    this.credentials = new CredentialsStore(join(dir, 'credentials.json'));
+  }
 
   /** `~/.bosun` under the given home directory. */
   static inHome(home: string): ByomFiles {
@@ -51,12 +60,34 @@ export class ByomFiles {
     return join(this.dir, 'config.json');
   }
 
+  /**
+   * The worker's fields of credentials.json, or undefined when the file is absent or holds
+   * neither `orchestratorUrl` nor `token` (e.g. only the CLI's login).
+   *
+   * @throws InsecureFileError (code `insecure_file`) when the file is a symlink or open to other users
+   */
   readCredentials(): WorkerCredentials | undefined {
-    return readJson<WorkerCredentials>(this.credentialsPath);
+    const c = this.credentials.read();
+    if (!c || (c.orchestratorUrl === undefined && c.token === undefined)) return undefined;
+    return { ...(c.orchestratorUrl === undefined ? {} : { orchestratorUrl: c.orchestratorUrl }), ...(c.token === undefined ? {} : { token: c.token }), ...(c.workerId === undefined ? {} : { workerId: c.workerId }) } as WorkerCredentials;
   }
 
+  /**
+   * Replaces the worker's fields of credentials.json (atomically, 0600), keeping the other
+   * fields (the CLI's login) when the existing file is safe to read.
+   */
   writeCredentials(c: WorkerCredentials): void {
-    writeJsonPrivate(this.credentialsPath, c);
+    let kept: Credentials = {};
+    try {
+      kept = { ...this.credentials.read() };
+      delete kept.orchestratorUrl;
+      delete kept.token;
+      delete kept.workerId;
+    } catch (err) {
+      // An unsafe or unreadable old file is replaced, not merged.
+      if (!isInsecureFile(err) && (err as { code?: unknown }).code !== 'invalid_json' && (err as { code?: unknown }).code !== 'invalid_field') throw err;
+    }
+    this.credentials.write({ ...kept, ...c });
   }
 
   readWorkerState(): { workerId?: string; registeredAt?: string } | undefined {
