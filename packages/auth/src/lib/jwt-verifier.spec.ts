@@ -178,6 +178,30 @@ describe('JwtVerifier', () => {
     await expectRefused(v.verify(await sign(impostor), { audience: AUDIENCE_WORKSPACE_TERMINAL }), 'bad_signature', 401);
   });
 
+  it('tries each fitting key when a token has no kid and several keys fit its alg', async () => {
+    const other = await makeKey('EdDSA');
+    server.setDocument({ keys: [other.publicJwk, ed.publicJwk] });
+    const v = verifier();
+    const noKid = await new SignJWT({ workspace: 'ws-a' })
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(server.url)
+      .setSubject('user-1')
+      .setAudience(AUDIENCE_WORKSPACE_TERMINAL)
+      .setExpirationTime(sec(T0) + 900)
+      .sign(ed.privateKey);
+    const stranger = await makeKey('EdDSA');
+    const noKidStranger = await new SignJWT({ workspace: 'ws-a' })
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(server.url)
+      .setSubject('user-1')
+      .setAudience(AUDIENCE_WORKSPACE_TERMINAL)
+      .setExpirationTime(sec(T0) + 900)
+      .sign(stranger.privateKey);
+    allTokens.push(noKid, noKidStranger);
+    await expect(v.verify(noKid, { audience: AUDIENCE_WORKSPACE_TERMINAL })).resolves.toMatchObject({ sub: 'user-1' });
+    await expectRefused(v.verify(noKidStranger, { audience: AUDIENCE_WORKSPACE_TERMINAL }), 'bad_signature', 401);
+  });
+
   it('refuses with alg_not_allowed (401) when the token says alg none', async () => {
     const v = verifier();
     const enc = (o: unknown) => base64url.encode(JSON.stringify(o));

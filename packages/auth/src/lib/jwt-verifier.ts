@@ -14,6 +14,7 @@ import {
   decodeProtectedHeader,
   errors as joseErrors,
   jwtVerify,
+  type CryptoKey,
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
@@ -237,18 +238,30 @@ export class JwtVerifier {
       if (!keys.kids.has(kid)) throw new AuthError('unknown_kid', 'the token names a key the control plane does not publish', { details: kidDetail });
     }
 
-    let payload: JWTPayload;
+    const opts = {
+      issuer: this.issuer,
+      audience,
+      algorithms: [...this.o.algorithms],
+      clockTolerance: this.o.clockToleranceSec,
+      currentDate: new Date(this.o.clock.now()),
+      requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+    };
+    let payload: JWTPayload | undefined;
     try {
-      ({ payload } = await jwtVerify(token, keys.set, {
-        issuer: this.issuer,
-        audience,
-        algorithms: [...this.o.algorithms],
-        clockTolerance: this.o.clockToleranceSec,
-        currentDate: new Date(this.o.clock.now()),
-        requiredClaims: ['exp', 'sub', 'iss', 'aud'],
-      }));
+      ({ payload } = await jwtVerify(token, keys.set, opts));
     } catch (err) {
-      throw mapJoseError(err, { alg, ...kidDetail });
+      // A token without `kid` while several keys fit its alg (a rotation overlap): jose
+      // hands the candidates over and leaves trying them to the caller.
+      if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw mapJoseError(err, { alg, ...kidDetail });
+      for await (const candidate of err as AsyncIterable<CryptoKey>) {
+        try {
+          ({ payload } = await jwtVerify(token, candidate, opts));
+          break;
+        } catch (inner) {
+          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw mapJoseError(inner, { alg, ...kidDetail });
+        }
+      }
+      if (!payload) throw mapJoseError(err, { alg, ...kidDetail });
     }
     return claimsOf(payload);
   }
