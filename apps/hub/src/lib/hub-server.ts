@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
+import { KeyRing, TokenIssuer } from '@bosun/auth';
 import type { Logger } from '@bosun/logger';
 import type { Clock } from '@bosun/util';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -10,6 +11,7 @@ import { commandsApi } from './plugins/commands-api.js';
 import { page } from './plugins/page.js';
 import { terminalSocket } from './plugins/terminal-socket.js';
 import { terminalsApi } from './plugins/terminals-api.js';
+import { tokensApi } from './plugins/tokens-api.js';
 import { workerSocket } from './plugins/worker-socket.js';
 import { TerminalRelay } from './terminal-relay.js';
 import { WorkerTokenStore } from './token-store.js';
@@ -34,6 +36,11 @@ export interface HubServerOptions {
   /** Window in which repeats of one bad-message code on a worker connection are only counted (default 10 000 ms). */
   logWindowMs?: number;
   clock?: Clock;
+  /**
+   * The hub's URL as node agents reach it (their `CONTROL_PLANE_URL`): the `iss` of the
+   * tokens it mints. Read at the first mint (default: `http://127.0.0.1:<listening port>`).
+   */
+  publicUrl?: () => string;
 }
 
 /** The running hub's parts, for the app and tests. */
@@ -43,6 +50,8 @@ export interface Hub {
   relay: TerminalRelay;
   tokens: WorkerTokenStore;
   adminToken: string;
+  /** The signing keys of the tokens it mints for node agents (`HUB_DATA_DIR/keys`, 0600). */
+  keyRing: KeyRing;
 }
 
 const opt = <K extends string, T>(key: K, value: T | undefined): Partial<Record<K, T>> =>
@@ -102,6 +111,10 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   await app.register(page);
   await app.register(commandsApi, { adminToken, tokens, registry, logger: o.logger });
   await app.register(terminalsApi, { adminToken, registry, relay, logger: o.logger });
+  const keyRing = await KeyRing.open({ dir: join(o.dataDir, 'keys'), logger: o.logger });
+  let issuer: TokenIssuer | undefined;
+  const publicUrl = o.publicUrl ?? (() => `http://127.0.0.1:${(app.server.address() as { port?: number } | null)?.port ?? 0}`);
+  await app.register(tokensApi, { adminToken, keyRing, issuer: () => (issuer ??= new TokenIssuer({ keyRing, issuer: publicUrl() })), logger: o.logger });
   await app.register(workerSocket, { tokens, registry, logger: o.logger });
   await app.register(terminalSocket, {
     adminToken,
@@ -114,5 +127,5 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
     ...opt('clock', o.clock),
   });
   app.addHook('onClose', async () => registry.closeAll());
-  return { app, registry, relay, tokens, adminToken };
+  return { app, registry, relay, tokens, adminToken, keyRing };
 }
