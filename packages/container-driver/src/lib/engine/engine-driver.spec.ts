@@ -34,14 +34,21 @@ describe.skipIf(noEngine)(noEngine ? 'EngineDriver (skipped: BOSUN_NO_ENGINE=1)'
         (e: { statusCode?: number }) => e.statusCode,
       );
       expect([201, 'ok']).toContain(raw);
-      await expect(resizeExec(ex, 91, 27)).resolves.toBeUndefined();
       // Podman applies a resize after answering it, so ask for the size until it shows
-      // (bounded): what is tested is that the 201 answer meant the resize happened.
-      const deadline = Date.now() + 10_000;
-      while (!out.includes('27 91') && Date.now() < deadline) {
-        stream.write('go\n');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // (bounded): what is tested is that the 201 answer meant the resize happened. Each
+      // size is awaited before the next resize: two resizes in flight may land in either
+      // order on a loaded engine.
+      const showsSize = async (size: string) => {
+        const deadline = Date.now() + 20_000;
+        while (!out.includes(size) && Date.now() < deadline) {
+          stream.write('go\n');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await showsSize('33 77');
+      expect(out).toContain('33 77');
+      await expect(resizeExec(ex, 91, 27)).resolves.toBeUndefined();
+      await showsSize('27 91');
       stream.end();
       expect(out).toContain('27 91');
     });
