@@ -13,6 +13,8 @@ export interface TerminalRecord {
   runId: string;
   /** Epoch ms. */
   createdAt: number;
+  /** Name given by `rename` (1–128 characters); absent: the session's own name. */
+  name?: string;
 }
 
 /**
@@ -58,6 +60,7 @@ function parseRecord(v: unknown): TerminalRecord | undefined {
     runId: r.runId,
     createdAt: typeof r.createdAt === 'number' && Number.isFinite(r.createdAt) ? r.createdAt : 0,
     ...(r.containerId === undefined ? {} : { containerId: r.containerId as string }),
+    ...(typeof r.name === 'string' && r.name.length >= 1 && r.name.length <= 128 ? { name: r.name } : {}),
   };
 }
 

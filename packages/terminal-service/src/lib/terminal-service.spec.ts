@@ -104,6 +104,20 @@ describe('TerminalService', () => {
     expect(await codeOf(() => svc.input(A, t.terminalId, 'x'))).toMatchObject({ code: 'not_found' });
   });
 
+  it('renames a terminal in list and get and keeps the name in its saved record, and refuses another tenant or a bad name, when rename is called', async () => {
+    const path = join(dir, 'renamed.json');
+    const { svc } = service({ records: fileRecordStore(path) });
+    const t = await svc.open(A, { cmd: ['/bin/cat'], name: 'first' });
+    expect(await svc.rename(A, t.terminalId, 'build logs')).toMatchObject({ terminalId: t.terminalId, name: 'build logs' });
+    expect(svc.list(A).map((x) => x.name)).toEqual(['build logs']);
+    expect(svc.get(A, t.terminalId).name).toBe('build logs');
+    expect((await fileRecordStore(path).load())[0]).toMatchObject({ terminalId: t.terminalId, name: 'build logs' });
+    expect(await codeOf(svc.rename(B, t.terminalId, 'stolen'))).toMatchObject({ code: 'not_found' });
+    expect(await codeOf(svc.rename(A, t.terminalId, ''))).toMatchObject({ code: 'invalid_argument' });
+    expect(await codeOf(svc.rename(A, t.terminalId, 'x'.repeat(129)))).toMatchObject({ code: 'invalid_argument' });
+    expect(svc.get(A, t.terminalId).name).toBe('build logs');
+  });
+
   it('starts a viewer at the live end when no offset is given, and refuses input from a read-only viewer', async () => {
     const { svc } = service();
     const t = await svc.open(A, { cmd: ['/bin/sh', '-c', 'echo early-$((3*3)); exec cat'] });

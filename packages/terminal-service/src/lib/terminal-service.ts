@@ -377,6 +377,19 @@ export class TerminalService {
   }
 
   /**
+   * Renames `owner`'s terminal (display only, never used for access); the name is kept
+   * in its record, so it survives a restart when the record store does.
+   * @throws BosunError `not_found`, `invalid_argument` (not 1–128 characters)
+   */
+  async rename(owner: TerminalOwner, terminalId: string, name: string): Promise<TerminalInfo> {
+    if (typeof name !== 'string' || name.length < 1 || name.length > 128) throw BosunError.invalidArgument('name must be 1-128 characters');
+    const { record, session } = this.lookup(owner, terminalId);
+    record.name = name;
+    await this.persist();
+    return this.describe(record, session.info());
+  }
+
+  /**
    * `owner`'s terminal.
    * @throws BosunError `not_found`
    */
@@ -491,7 +504,7 @@ export class TerminalService {
   private describe(rec: TerminalRecord, info: SessionInfo): TerminalInfo {
     return {
       terminalId: rec.terminalId,
-      name: info.name,
+      name: rec.name ?? info.name,
       owner: { ...rec.owner },
       ...(rec.containerId ? { containerId: rec.containerId } : {}),
       status: info.status,
