@@ -15,6 +15,13 @@ export const nodeAgentExamples: ProtocolExamples = {
     ack: { v, type: 'ack', offset: 8192 },
     exit: { v, type: 'exit', sessionId: 's-1', code: 0 },
     tabs: { v, type: 'tabs', tabs: [tab] },
+    create: { v, type: 'create', id: 'c-1', cols: 120, rows: 40, name: 'build' },
+    created: { v, type: 'created', id: 'c-1', sessionId: 's-2', offset: 0, name: 'build' },
+    close: { v, type: 'close', id: 'x-1', sessionId: 's-2', signal: 'SIGTERM' },
+    closed: { v, type: 'closed', id: 'x-1', sessionId: 's-2' },
+    rename: { v, type: 'rename', id: 'n-1', sessionId: 's-1', name: 'logs' },
+    renamed: { v, type: 'renamed', id: 'n-1', sessionId: 's-1', name: 'logs' },
+    list: { v, type: 'list' },
     'acp.update': {
       v,
       type: 'acp.update',

@@ -1,9 +1,10 @@
 /**
  * Terminal WebSocket control frames (JSON text frames). Data goes in binary frames:
  *
- * - single-session socket (`/terminals/:id`): raw PTY bytes both ways, no header;
- * - multi-session socket (`/terminals`): the terminal frame codec of
- *   `terminal-frame.ts`, with the session id as frame id.
+ * - single-session socket (`/terminal/ws`): raw PTY bytes both ways, no header;
+ * - multi-session socket (`/terminal/ws/multi`): the terminal frame codec of
+ *   `terminal-frame.ts` (protocol `node-agent`), with the session id as frame id:
+ *   output frames (agent → viewer) carry the offset, input frames are keystrokes.
  *
  * On a multi-session socket every control frame names its `sessionId`; on a
  * single-session socket it may be left out.
@@ -93,3 +94,64 @@ export type TabsFrame = z.infer<typeof TabsFrameSchema>;
 export const TabListBodySchema = z.strictObject({ tabs: z.array(TabSchema).max(1000) });
 /** A {@link TabListBodySchema} body. */
 export type TabListBody = z.infer<typeof TabListBodySchema>;
+
+/*
+ * Multi-session socket (`/terminal/ws/multi`) control frames. Requests may carry an
+ * `id`, echoed by their reply (and by an `error` answering them).
+ */
+
+/** Signals a viewer may end a session with. */
+export const TerminalCloseSignalSchema = z.enum(['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGKILL']);
+
+/**
+ * Viewer → agent: open a new session in the token's workspace and attach this socket
+ * to it from offset 0. Answered by `created`. `cols`/`rows` default to 80 × 24; `name`
+ * to the program's base name.
+ */
+export const TerminalCreateFrameSchema = optionalIdSchema(V, 'create', {
+  cols: CellsSchema.optional(),
+  rows: CellsSchema.optional(),
+  name: NameSchema.optional(),
+});
+/** A {@link TerminalCreateFrameSchema} frame. */
+export type TerminalCreateFrame = z.infer<typeof TerminalCreateFrameSchema>;
+
+/** Agent → viewer: the session `create` opened; output frames follow from `offset`. */
+export const TerminalCreatedFrameSchema = optionalIdSchema(V, 'created', {
+  sessionId: ResourceIdSchema,
+  offset: OffsetSchema,
+  name: NameSchema,
+});
+/** A {@link TerminalCreatedFrameSchema} frame. */
+export type TerminalCreatedFrame = z.infer<typeof TerminalCreatedFrameSchema>;
+
+/**
+ * Viewer → agent: end a session (its process gets `signal`, default SIGHUP, then
+ * SIGKILL after a grace). Attached viewers get `exit`; the requester gets `closed`.
+ */
+export const TerminalCloseFrameSchema = optionalIdSchema(V, 'close', {
+  sessionId: ResourceIdSchema,
+  signal: TerminalCloseSignalSchema.optional(),
+});
+/** A {@link TerminalCloseFrameSchema} frame. */
+export type TerminalCloseFrame = z.infer<typeof TerminalCloseFrameSchema>;
+
+/** Agent → viewer: the session is closed and gone from the tab list. */
+export const TerminalClosedFrameSchema = optionalIdSchema(V, 'closed', { sessionId: ResourceIdSchema });
+/** A {@link TerminalClosedFrameSchema} frame. */
+export type TerminalClosedFrame = z.infer<typeof TerminalClosedFrameSchema>;
+
+/** Viewer → agent: give a session a new display name. Answered by `renamed`. */
+export const TerminalRenameFrameSchema = optionalIdSchema(V, 'rename', { sessionId: ResourceIdSchema, name: NameSchema });
+/** A {@link TerminalRenameFrameSchema} frame. */
+export type TerminalRenameFrame = z.infer<typeof TerminalRenameFrameSchema>;
+
+/** Agent → viewer: the session's name is now `name`. */
+export const TerminalRenamedFrameSchema = optionalIdSchema(V, 'renamed', { sessionId: ResourceIdSchema, name: NameSchema });
+/** A {@link TerminalRenamedFrameSchema} frame. */
+export type TerminalRenamedFrame = z.infer<typeof TerminalRenamedFrameSchema>;
+
+/** Viewer → agent: ask for the workspace's sessions. Answered by `tabs` (which has no `id`). */
+export const TerminalListFrameSchema = eventSchema(V, 'list', {});
+/** A {@link TerminalListFrameSchema} frame. */
+export type TerminalListFrame = z.infer<typeof TerminalListFrameSchema>;
