@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -99,7 +99,7 @@ describe('runApp', () => {
     const h = harness();
     const code = await runApp(appSeeing(seen), { argv: ['--port', '3000', '--config', file, 'a', 'b'], env: { PORT: '2000' }, ...h.io });
     expect(code).toBe(0);
-    expect(seen[0]).toEqual({ config: { logLevel: 'info', port: 3000, verbose: true }, args: ['a', 'b'] });
+    expect(seen[0]).toEqual({ config: { logLevel: 'info', logFormat: 'json', port: 3000, verbose: true }, args: ['a', 'b'] });
   });
 
   it('reads the config file named by its env var', async () => {
@@ -244,3 +244,34 @@ describe('runApp', () => {
     expect(h.logs()).toContain('shutting down');
   });
 });
+
+describe('runApp logs', () => {
+  it('also writes JSON log lines to the app\'s log file and its tap when the app names a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-shell-logs-'));
+    const h = harness();
+    let tapped: string[] = [];
+    const app: AppDefinition<typeof config.schema> = {
+      ...appSeeing([]),
+      logFile: () => join(dir, 'logs', 'app.log'),
+      async start(ctx) {
+        ctx.logger.info({ n: 1 }, 'hello file');
+        tapped = ctx.logTap.recent();
+      },
+    };
+    expect(await runApp(app, { argv: [], env: {}, ...h.io })).toBe(0);
+    const lines = readFileSync(join(dir, 'logs', 'app.log'), 'utf8').trim().split('\n');
+    expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ msg: 'hello file', n: 1 });
+    expect(h.logs()).toContain('hello file');
+    expect(tapped.some((l) => l.includes('hello file'))).toBe(true);
+  });
+
+  it('exits 1 with one line when the log file cannot be written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-shell-logs-'));
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const h = harness();
+    const app: AppDefinition<typeof config.schema> = { ...appSeeing([]), logFile: () => join(dir, 'not-a-dir', 'app.log') };
+    expect(await runApp(app, { argv: [], env: {}, ...h.io })).toBe(1);
+    expect(h.err()).toMatch(/^bosun-test: cannot write the log file .*not-a-dir\/app\.log/);
+  });
+});
+

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError, flagNameOf, loadConfig, schemaKind, type ConfigKeySpec, type ConfigSpec, type LoadedConfig } from '@bosun/config';
 import { errorLine, errorSummary, messageOf } from './error-line.js';
 import { describeConfigKey, formatEnvOnlyKeys, formatExamples, type CommandExample } from './help-text.js';
+import { LogTap, RotatingFileSink, textLogStream } from './log-sinks.js';
 
 /** Exit codes every Bosun app uses. */
 export const ExitCode = {
@@ -36,6 +37,8 @@ export interface AppContext<T> {
   stdout: (text: string) => void;
   /** Whether stdout is a terminal (for colour; never for choosing the output format). */
   stdoutIsTTY: boolean;
+  /** The app's own log lines as written: the last 100 and a live subscription (for a log view). */
+  logTap: LogTap;
 }
 
 /** One runnable command: the app itself, or a subcommand of the CLI. */
@@ -54,6 +57,11 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
   examples?: CommandExample[];
   /** Extra paragraphs shown before the examples in `--help` (e.g. how output is chosen). Default: none. */
   helpNotes?: string;
+  /**
+   * Where the app also keeps its logs (JSON lines, 0600, rotated at 10 MiB, 3 kept), from
+   * its config; undefined or absent: stderr only.
+   */
+  logFile?(config: z.infer<S>): string | undefined;
   /** Starts the work. Resolve with a handle for long-running apps, or with nothing (or an exit code) for one-shot commands. */
   start(ctx: AppContext<z.infer<S>>): Promise<AppHandle | number | void>;
 }
@@ -94,9 +102,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Keys every app has. */
 const commonSchema = z.object({
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  logFormat: z.enum(['json', 'text']).default('json'),
 });
 const commonKeys: Record<string, ConfigKeySpec> = {
   logLevel: { env: 'LOG_LEVEL', description: `log level: ${LOG_LEVELS.join('|')}` },
+  logFormat: { env: 'LOG_FORMAT', description: 'log lines on stderr: json (one object a line) or text (for people)' },
 };
 
 /**
@@ -237,9 +247,32 @@ async function startCommand(
     }
     throw e;
   }
+  const level = loaded.values.logLevel as string;
+  const logTap = new LogTap();
+  const primary: pino.DestinationStream =
+    options.logDestination ??
+    (loaded.values.logFormat === 'text' ? textLogStream((t) => void process.stderr.write(t)) : pino.destination({ fd: 2, sync: true }));
+  let logFile: string | undefined;
+  try {
+    logFile = def.logFile?.(loaded.values);
+  } catch {
+    logFile = undefined;
+  }
+  const streams: { stream: pino.DestinationStream; level: pino.Level }[] = [
+    { stream: primary, level: 'trace' },
+    { stream: logTap, level: 'trace' },
+  ];
+  if (logFile) {
+    try {
+      streams.push({ stream: new RotatingFileSink(logFile), level: 'trace' });
+    } catch (e) {
+      io.fail(`cannot write the log file ${logFile}: ${messageOf(e)}`);
+      return ExitCode.failure;
+    }
+  }
   const logger = pino(
-    { name: def.name, level: loaded.values.logLevel as string, redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' } },
-    options.logDestination ?? pino.destination({ fd: 2, sync: true }),
+    { name: def.name, level, redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' } },
+    pino.multistream(streams),
   );
   const controller = new AbortController();
   const ctx: AppContext<Record<string, unknown>> = {
@@ -251,6 +284,7 @@ async function startCommand(
     env: options.env,
     stdout: io.out,
     stdoutIsTTY: io.stdoutIsTTY,
+    logTap,
   };
 
   // Signals are watched before `start` runs, so one that arrives during start-up is not lost.
