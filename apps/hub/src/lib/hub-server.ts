@@ -5,9 +5,11 @@ import type { Logger } from '@bosun/logger';
 import type { Clock } from '@bosun/util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { errorHandler, notFoundHandler } from './http-errors.js';
+import { NodeRegistry } from './node-registry.js';
 import { loadAdminToken } from './plugins/auth.js';
 import { apiDocs } from './plugins/api-docs.js';
 import { commandsApi } from './plugins/commands-api.js';
+import { nodesApi } from './plugins/nodes-api.js';
 import { page } from './plugins/page.js';
 import { terminalSocket } from './plugins/terminal-socket.js';
 import { terminalsApi } from './plugins/terminals-api.js';
@@ -41,6 +43,8 @@ export interface HubServerOptions {
    * tokens it mints. Read at the first mint (default: `http://127.0.0.1:<listening port>`).
    */
   publicUrl?: () => string;
+  /** Age past which a node's callback reply carries a refreshed callback token (default 86 400 000 ms, 24 h). */
+  nodeTokenRotateAfterMs?: number;
 }
 
 /** The running hub's parts, for the app and tests. */
@@ -52,6 +56,8 @@ export interface Hub {
   adminToken: string;
   /** The signing keys of the tokens it mints for node agents (`HUB_DATA_DIR/keys`, 0600). */
   keyRing: KeyRing;
+  /** Registered node agents, their callback-token hashes (`HUB_DATA_DIR/nodes.json`, 0600) and last callbacks. */
+  nodes: NodeRegistry;
 }
 
 const opt = <K extends string, T>(key: K, value: T | undefined): Partial<Record<K, T>> =>
@@ -115,6 +121,8 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
   let issuer: TokenIssuer | undefined;
   const publicUrl = o.publicUrl ?? (() => `http://127.0.0.1:${(app.server.address() as { port?: number } | null)?.port ?? 0}`);
   await app.register(tokensApi, { adminToken, keyRing, issuer: () => (issuer ??= new TokenIssuer({ keyRing, issuer: publicUrl() })), logger: o.logger });
+  const nodes = new NodeRegistry({ path: join(o.dataDir, 'nodes.json'), ...opt('rotateAfterMs', o.nodeTokenRotateAfterMs), ...opt('clock', o.clock) });
+  await app.register(nodesApi, { adminToken, registry: nodes, logger: o.logger, ...opt('clock', o.clock) });
   await app.register(workerSocket, { tokens, registry, logger: o.logger });
   await app.register(terminalSocket, {
     adminToken,
@@ -127,5 +135,5 @@ export async function createHubServer(o: HubServerOptions): Promise<Hub> {
     ...opt('clock', o.clock),
   });
   app.addHook('onClose', async () => registry.closeAll());
-  return { app, registry, relay, tokens, adminToken, keyRing };
+  return { app, registry, relay, tokens, adminToken, keyRing, nodes };
 }
