@@ -53,6 +53,7 @@ export const ERROR_CODES = Object.freeze({
   offline: code('the worker or agent addressed is not connected', 503, 6),
   disconnected: code('the connection dropped before the reply came', 503, 6),
   engine_unavailable: code('no container engine answers, or it answered with a server error', 503, 6),
+  log_unavailable: code('the log source cannot be read (journalctl failed or is missing); the agent\u2019s own files still answer with source=own', 503, 6),
   auth_unavailable: code('the keys that verify tokens cannot be fetched (JWKS down, slow or malformed); retry later', 503, 6),
   revoked: code('the credentials were revoked; the connection is closed', 401, 3),
   timeout: code('a deadline expired before the work finished', 504, 7),

@@ -30,6 +30,10 @@ export const LogFrameSchema = eventSchema(V, 'log', entryShape);
 export type LogFrame = z.infer<typeof LogFrameSchema>;
 
 /** Body of `GET /v1/logs`. */
-export const LogListBodySchema = z.strictObject({ entries: z.array(LogEntrySchema) });
+export const LogListBodySchema = z.strictObject({
+  entries: z.array(LogEntrySchema).max(10_000),
+  /** Opaque cursor of the next (older) page; absent on the last page. */
+  next: z.string().max(512).optional(),
+});
 /** A {@link LogListBodySchema} body. */
 export type LogListBody = z.infer<typeof LogListBodySchema>;
