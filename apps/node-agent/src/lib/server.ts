@@ -5,6 +5,7 @@ import { AUDIENCE_NODE_MANAGEMENT, AUDIENCE_WORKSPACE_TERMINAL, bearerToken, typ
 import type { ContainerDriver } from '@bosun/container-driver';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { terminalSocket, type TerminalSocketOptions } from './terminal-socket.js';
+import { terminalMultiSocket } from './terminal-multi-socket.js';
 import { z } from 'zod';
 import type { TerminalService } from '@bosun/terminal-service';
 import type { TlsMaterial } from './tls.js';
@@ -126,7 +127,8 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
   await app.register(fastifyWebsocket, { options: { maxPayload: maxMessage + 1, perMessageDeflate: false, skipUTF8Validation: true } });
   const claimsOf = new WeakMap<object, VerifiedClaims>();
   app.addHook('preValidation', async (req, reply) => {
-    if (req.routeOptions.url !== '/terminal/ws') return;
+    const route = req.routeOptions.url;
+    if (route !== '/terminal/ws' && route !== '/terminal/ws/multi') return;
     const query = req.query as { token?: unknown; workspace?: unknown };
     const header = req.headers.authorization;
     const token = header === undefined && typeof query.token === 'string' ? query.token : undefined;
@@ -136,11 +138,18 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
       claimsOf.set(req.raw, claims);
     } catch (err: unknown) {
       const reason = (err as { reason?: string } | null)?.reason ?? toErrorBody(err).code;
-      o.logger.warn({ route: '/terminal/ws', reason, ip: req.ip }, 'refused a terminal socket');
+      o.logger.warn({ route, reason, ip: req.ip }, 'refused a terminal socket');
       return sendError(reply, err);
     }
   });
   await app.register(terminalSocket, {
+    terminals: o.terminals,
+    driver: o.driver,
+    logger: o.logger,
+    workspaceOf: (req) => claimsOf.get(req.raw as object)?.workspace,
+    ...o.terminalLimits,
+  });
+  await app.register(terminalMultiSocket, {
     terminals: o.terminals,
     driver: o.driver,
     logger: o.logger,
