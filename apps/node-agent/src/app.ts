@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { JwtVerifier } from '@bosun/auth';
 import { readPackageVersion, type AppDefinition } from '@bosun/app-shell';
 import { defineConfig } from '@bosun/config';
 import { exitCodeOfError } from '@bosun/protocol';
 import { createTerminalStack } from '@bosun/terminal-service';
 import { z } from 'zod';
+import { activeWorkspaces, callbackTokenStore, hostMetrics, startCallback, type CallbackLoop } from './lib/callback.js';
 import { buildNodeAgentServer } from './lib/server.js';
 import { loadOrCreateTls } from './lib/tls.js';
 
@@ -19,6 +21,8 @@ export const nodeAgentConfig = defineConfig({
     tlsKey: z.string().min(1).optional(),
     dataDir: z.string().min(1).default('/var/lib/bosun'),
     dockerHost: z.string().min(1).optional(),
+    callbackToken: z.string().min(1).optional(),
+    callbackIntervalMs: z.number().int().min(1000).max(86_400_000).default(30_000),
   }),
   keys: {
     nodeId: { env: 'NODE_ID', description: 'this node id; management tokens must carry it in their `node` claim' },
@@ -29,6 +33,12 @@ export const nodeAgentConfig = defineConfig({
     tlsKey: { env: 'TLS_KEY', description: 'PEM private key of TLS_CERT', secret: true },
     dataDir: { env: 'DATA_DIR', description: 'where the agent keeps its state (TLS pair, terminals, sandboxes)' },
     dockerHost: { env: 'DOCKER_HOST', description: 'container engine address (default: the usual sockets; none → process sandboxes)' },
+    callbackToken: {
+      env: 'CALLBACK_TOKEN',
+      description: 'token from the control plane (hub: POST /api/nodes) for the heartbeat to {CONTROL_PLANE_URL}/api/nodes/callback; refreshed tokens are kept in DATA_DIR/callback-token; without it, no heartbeat',
+      secret: true,
+    },
+    callbackIntervalMs: { env: 'CALLBACK_INTERVAL_MS', description: 'milliseconds between heartbeats (the control plane may change it)' },
   },
 });
 
@@ -60,10 +70,28 @@ export const app: AppDefinition<typeof nodeAgentConfig.schema> = {
       version,
       system: () => ({ hostname: hostname(), driver: stack.driverKind }),
     });
+    // Before listening: a token file open to others stops the start (insecure_file).
+    const callbackToken = config.callbackToken ? callbackTokenStore(join(config.dataDir, 'callback-token'), config.callbackToken) : undefined;
     const address = await server.listen({ host: config.host, port: config.port });
     logger.info({ address, tls: tls.source, fingerprint256: tls.fingerprint256, driver: stack.driverKind }, 'node agent ready');
+    let heartbeat: CallbackLoop | undefined;
+    if (callbackToken) {
+      const token = callbackToken;
+      heartbeat = startCallback({
+        url: `${config.controlPlaneUrl.replace(/\/+$/, '')}/api/nodes/callback`,
+        nodeId: config.nodeId,
+        token: () => token.get(),
+        setToken: (t) => token.set(t),
+        intervalMs: config.callbackIntervalMs,
+        payload: async () => ({ version, workspaces: activeWorkspaces(stack.service.alive()), metrics: hostMetrics() }),
+        logger,
+      });
+    } else {
+      logger.info({}, 'no CALLBACK_TOKEN: running without the callback heartbeat');
+    }
     return {
       close: async () => {
+        await heartbeat?.stop();
         // Stops accepting, answers 503 on kept-alive sockets, waits for running requests.
         await server.close();
         verifier.close();
