@@ -16,6 +16,7 @@ let hubUrl: string;
 let agentUrl: string;
 let admin: string;
 let ca: string;
+let callbackToken: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-e2e-node-'));
@@ -24,6 +25,9 @@ beforeAll(async () => {
   hub = spawnApp('hub', [], { HUB_PORT: String(hubPort), HUB_DATA_DIR: join(dir, 'hub'), HUB_PUBLIC_URL: hubUrl });
   await hub.waitFor(/hub ready/, 60_000);
   admin = readFileSync(join(dir, 'hub', 'admin-token'), 'utf8').trim();
+  const registered = await fetch(`${hubUrl}/api/nodes`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ nodeId: 'node-e2e' }) });
+  if (registered.status !== 201) throw new Error(`registering the node answered ${registered.status}`);
+  callbackToken = ((await registered.json()) as { callbackToken: string }).callbackToken;
   const agentPort = await freePort();
   agentUrl = `https://127.0.0.1:${agentPort}`;
   agent = spawnApp('node-agent', [], {
@@ -33,6 +37,8 @@ beforeAll(async () => {
     NODE_AGENT_PORT: String(agentPort),
     DATA_DIR: join(dir, 'agent'),
     DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}`,
+    CALLBACK_TOKEN: callbackToken,
+    CALLBACK_INTERVAL_MS: '1000',
   });
   await agent.waitFor(/node agent ready/, 60_000);
   ca = readFileSync(join(dir, 'agent', 'tls', 'cert.pem'), 'utf8');
@@ -90,5 +96,32 @@ describe('hub ⇄ node agent', () => {
     expect((JSON.parse(tabs.body) as { tabs: unknown[] }).tabs.length).toBeGreaterThanOrEqual(1);
     const bad = await mint({ sub: 'user-e2e', audience: 'node-management', node: 'node-elsewhere' });
     expect((await get('/workspaces/ws-e2e/tabs', bad)).status).toBe(403);
+  });
+
+  it('lists the node the hub registered, online with its active workspaces, once the real agent calls back with its token', async () => {
+    const token = await mint({ sub: 'user-e2e', audience: 'workspace-terminal', workspace: 'ws-callback' });
+    const ws = new WebSocket(`${agentUrl.replace('https', 'wss')}/terminal/ws?token=${encodeURIComponent(token)}`, { ca });
+    const frames: Record<string, unknown>[] = [];
+    ws.on('message', (d, isBinary) => void (isBinary ? undefined : frames.push(JSON.parse(d.toString()) as Record<string, unknown>)));
+    await until('attached', () => frames.find((f) => f['type'] === 'attached'));
+    type Listed = { nodeId: string; online: boolean; version?: string; workspaces: { workspaceId: string; terminals: number }[]; metrics?: Record<string, number> };
+    const node = await until('node listed with ws-callback', async () => {
+      const res = await fetch(`${hubUrl}/api/nodes`, { headers: { authorization: `Bearer ${admin}` } });
+      const n = ((await res.json()) as { nodes: Listed[] }).nodes.find((x) => x.nodeId === 'node-e2e');
+      return n?.online && n.workspaces.some((w) => w.workspaceId === 'ws-callback' && w.terminals >= 1) ? n : undefined;
+    });
+    expect(node.version).toEqual(expect.any(String));
+    expect(node.metrics?.['cpuCount']).toBeGreaterThan(0);
+    ws.close();
+    // A callback with another node's id is refused; the token is in neither log.
+    const forged = await fetch(`${hubUrl}/api/nodes/callback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${callbackToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ nodeId: 'node-other', version: '1', workspaces: [], metrics: { cpuCount: 1, loadAvg1: 0, memoryTotal: 1, memoryFree: 1, uptimeSec: 1 }, intervalMs: 1000 }),
+    });
+    expect(forged.status).toBe(403);
+    const secret = callbackToken.slice('bnc_'.length + 17);
+    expect(agent.stderr() + agent.stdout()).not.toContain(secret);
+    expect(hub.stderr() + hub.stdout()).not.toContain(secret);
   });
 });
