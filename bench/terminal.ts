@@ -24,7 +24,7 @@
  *
  * Run: `npm run bench:terminal` (the engine is started when it is not running). Flags:
  * `--rounds=5 --mb=50 --echo=500 --skip=<list>` where the list may name sections
- * (`throughput,echo,rss,exec,build`) and paths (`raw,ssh,bridge,host,container,raw-podman,ssh-podman`).
+ * (`throughput,echo,rss,exec,build`) and paths (`raw,ssh,bridge,host,node-agent,container,raw-podman,ssh-podman`).
  * The table goes to stdout, progress to stderr. Container rows are compared with the
  * container references (`ssh -tt … podman exec -it`, raw node-pty `podman exec -it`),
  * host rows with `ssh -tt` and raw node-pty running `sh`.
@@ -517,6 +517,69 @@ async function startWorker(hub: Hub, dataDir: string, name: string, env: Record<
   return { id: workerId, child, info };
 }
 
+interface NodeAgent {
+  child: ChildProcess;
+  port: number;
+  /** Its self-signed certificate: the client trusts exactly it. */
+  ca: string;
+}
+
+/** The node agent from dist, verifying tokens against the hub's JWKS (the hub is its control plane). */
+async function startNodeAgent(hub: Hub, dataDir: string): Promise<NodeAgent> {
+  const port = await freePort();
+  const child = spawn(process.execPath, appArgs('apps/node-agent/dist/main.js'), {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ID: 'bench-node',
+      CONTROL_PLANE_URL: `http://127.0.0.1:${hub.port}`,
+      NODE_AGENT_HOST: '127.0.0.1',
+      NODE_AGENT_PORT: String(port),
+      DATA_DIR: dataDir,
+      DOCKER_HOST: `unix://${join(dataDir, 'no-engine.sock')}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  forwardStderr(child, 'node-agent');
+  reapChild(child);
+  onCleanup('node-agent', () => stopChild(child));
+  const certPath = join(dataDir, 'tls', 'cert.pem');
+  const ca = await pollFor('node agent TLS certificate', 60_000, async () => (existsSync(certPath) ? readFileSync(certPath, 'utf8') : undefined));
+  const { request } = await import('node:https');
+  await pollFor('node agent /health', 60_000, () =>
+    new Promise<boolean | undefined>((resolve) => {
+      const req = request(`https://127.0.0.1:${port}/health`, { ca, timeout: 2_000 }, (res) => (res.resume(), resolve(res.statusCode === 200 || undefined)));
+      req.on('error', () => resolve(undefined));
+      req.on('timeout', () => (req.destroy(), resolve(undefined)));
+      req.end();
+    }),
+  );
+  return { child, port, ca };
+}
+
+/** A host shell on the node agent over wss, with a token the hub minted; CPU is the node agent's. */
+async function nodeAgentConn(hub: Hub, agent: NodeAgent): Promise<Conn> {
+  const { token } = await api<{ token: string }>(hub, '/api/tokens', { sub: 'bench', audience: 'workspace-terminal', workspace: 'bench-ws', ttlSec: 3600 });
+  let attached: (() => void) | undefined;
+  const q = new URLSearchParams({ token, cols: String(COLS), rows: String(ROWS) });
+  const { conn, ws } = openWs(`wss://127.0.0.1:${agent.port}/terminal/ws?${q}`, [], { ca: agent.ca, perMessageDeflate: false }, () => cpuOf([pidOf(agent.child)]), (m) => {
+    if (m.type === 'attached') attached?.();
+    else if (m.type === 'error') log(`node agent socket: ${JSON.stringify(m).slice(0, 300)}`);
+  });
+  try {
+    await deadline<void>('attach to the node agent', 30_000, (resolve, reject) => {
+      attached = resolve;
+      ws.once('error', reject);
+      ws.once('close', (code, reason) => reject(new Error(`node agent socket closed ${code} ${reason.toString()}`)));
+    });
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+  return conn;
+}
+
 const driverOf = (w: Worker) => (w.info.containerEngines as { name: string; version: string }[] | undefined)?.[0];
 
 async function startSshd(dir: string): Promise<Sshd | undefined> {
@@ -619,12 +682,13 @@ function pairedRatio(a: string, b: string): number | undefined {
 // ---------------------------------------------------------------------------------------
 // Main.
 
-type PathKey = 'raw' | 'ssh' | 'bridge' | 'host' | 'raw-podman' | 'ssh-podman' | 'container';
+type PathKey = 'raw' | 'ssh' | 'bridge' | 'host' | 'node-agent' | 'raw-podman' | 'ssh-podman' | 'container';
 const LABEL: Record<PathKey, string> = {
   raw: 'raw node-pty (sh)',
   ssh: '`ssh -tt` (sh)',
   bridge: 'ws + node-pty bridge (sh)',
   host: '**Bosun host shell** (ws → hub → worker → PTY)',
+  'node-agent': '**Bosun node agent** (wss → node agent → PTY)',
   'raw-podman': 'raw node-pty `podman exec -it` (container)',
   'ssh-podman': '`ssh -tt … podman exec -it` (container)',
   container: '**Bosun container shell** (ws → hub → worker → engine)',
@@ -635,11 +699,12 @@ const REF: Record<PathKey, { ssh: PathKey; raw: PathKey }> = {
   ssh: { ssh: 'ssh', raw: 'raw' },
   bridge: { ssh: 'ssh', raw: 'raw' },
   host: { ssh: 'ssh', raw: 'raw' },
+  'node-agent': { ssh: 'ssh', raw: 'raw' },
   'raw-podman': { ssh: 'ssh-podman', raw: 'raw-podman' },
   'ssh-podman': { ssh: 'ssh-podman', raw: 'raw-podman' },
   container: { ssh: 'ssh-podman', raw: 'raw-podman' },
 };
-const THROUGHPUT_PATHS: PathKey[] = ['raw', 'ssh', 'bridge', 'host', 'raw-podman', 'ssh-podman', 'container'];
+const THROUGHPUT_PATHS: PathKey[] = ['raw', 'ssh', 'bridge', 'host', 'node-agent', 'raw-podman', 'ssh-podman', 'container'];
 const CPU_PATHS: PathKey[] = THROUGHPUT_PATHS;
 const ECHO_PATHS: PathKey[] = THROUGHPUT_PATHS;
 
@@ -664,8 +729,8 @@ async function main(): Promise<void> {
   Object.assign(ptyEnv, engineEnv.CONTAINERS_CONF ? { CONTAINERS_CONF: engineEnv.CONTAINERS_CONF } : {});
 
   if (!skip.has('build')) {
-    log('building @bosun/worker and @bosun/hub (dist)…');
-    execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', '@bosun/worker', '@bosun/hub'], {
+    log('building @bosun/worker, @bosun/hub and @bosun/node-agent (dist)…');
+    execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', '@bosun/worker', '@bosun/hub', '@bosun/node-agent'], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'], // on failure the error carries nx's stderr
       maxBuffer: 64 * 1024 * 1024,
@@ -758,6 +823,7 @@ async function main(): Promise<void> {
       : await startSshd(join(dir, 'ssh')).catch((err: Error) => void note(`sshd did not start (${err.message}): ssh rows skipped`));
   if (sshd) single.set('rss sshd', rssMb(pidOf(sshd.child)));
   const bridge = skip.has('bridge') ? undefined : await startBridge();
+  const agent = skip.has('node-agent') ? undefined : await startNodeAgent(hub, join(dir, 'node-agent')).catch((err: Error) => void note(`node agent did not start (${err.message}): its rows are skipped`));
 
   const podmanShell = (c: string) => `CONTAINERS_CONF=${engineEnv.CONTAINERS_CONF ?? ''} exec podman exec -it ${c} sh`;
   const openers: Partial<Record<PathKey, () => Promise<Conn> | Conn>> = {
@@ -765,6 +831,7 @@ async function main(): Promise<void> {
     ...(sshd ? { ssh: () => sshConn(sshd, 'exec sh') } : {}),
     ...(bridge ? { bridge: () => bridgeConn(bridge) } : {}),
     host: () => bosunConn(hub, proc),
+    ...(agent ? { 'node-agent': () => nodeAgentConn(hub, agent) } : {}),
     ...(containerId && eng
       ? {
           'raw-podman': () => ptyConn('podman', ['exec', '-it', containerId, 'sh']),
@@ -786,14 +853,14 @@ async function main(): Promise<void> {
       await conn.close();
     }
   };
-  for (const k of ['host', 'container'] as const) {
+  for (const k of ['host', 'node-agent', 'container'] as const) {
     const open = openers[k];
     if (!open) continue;
     try {
       const h = await hostnameOf(open);
       const onHost = h === hostname();
       note(`${k} shell: hostname ${h} (this host: ${hostname()}) → ${onHost ? 'runs on the host' : 'runs elsewhere (a container)'}`);
-      if ((k === 'host') !== onHost) throw new Error(`the ${k} shell is not what it claims`);
+      if ((k !== 'container') !== onHost) throw new Error(`the ${k} shell is not what it claims`);
     } catch (err) {
       note(`${k} path check failed (${(err as Error).message}): its rows are skipped`);
       delete openers[k];
@@ -892,7 +959,7 @@ function table(): string {
       ]);
     }
   };
-  const bosun = (k: PathKey) => k === 'host' || k === 'container';
+  const bosun = (k: PathKey) => k === 'host' || k === 'container' || k === 'node-agent';
   series('mbps', 'throughput', 'MB/s', 1, THROUGHPUT_PATHS, { ssh: true, raw: true }, (k, r) =>
     bosun(k) ? `≥ 1.0× ssh${check(r.ssh === undefined ? undefined : r.ssh >= 1)}, ≥ 0.9× raw${check(r.raw === undefined ? undefined : r.raw >= 0.9)}` : '',
   );
