@@ -124,4 +124,24 @@ describe('hub ⇄ node agent', () => {
     expect(agent.stderr() + agent.stdout()).not.toContain(secret);
     expect(hub.stderr() + hub.stdout()).not.toContain(secret);
   });
+
+  it('serves its own log lines from DATA_DIR over GET /logs for a management token, the start-up line among them', async () => {
+    const token = await mint({ sub: 'user-e2e', audience: 'node-management', node: 'node-e2e' });
+    const { request } = await import('node:https');
+    const page = await until('log page with the ready line', async () => {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request(`${agentUrl}/logs?limit=1000&level=info`, { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      const entries = (JSON.parse(body) as { entries?: { message: string; source: string }[] }).entries ?? [];
+      return entries.some((e) => e.message === 'node agent ready') ? entries : undefined;
+    });
+    expect(page.every((e) => e.source === 'bosun-node-agent')).toBe(true);
+    expect(JSON.stringify(page)).not.toContain(token);
+  });
 });

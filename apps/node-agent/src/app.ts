@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { JwtVerifier } from '@bosun/auth';
@@ -23,6 +24,12 @@ export const nodeAgentConfig = defineConfig({
     dockerHost: z.string().min(1).optional(),
     callbackToken: z.string().min(1).optional(),
     callbackIntervalMs: z.number().int().min(1000).max(86_400_000).default(30_000),
+    logRetrievalDefaultLimit: z.number().int().min(1).max(10_000).default(200),
+    logRetrievalMaxLimit: z.number().int().min(1).max(10_000).default(1000),
+    logReaderTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    logStreamBufferSize: z.number().int().min(0).max(1000).default(100),
+    logStreamPingIntervalMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+    logStreamPongTimeoutMs: z.number().int().min(1000).max(3_600_000).default(90_000),
   }),
   keys: {
     nodeId: { env: 'NODE_ID', description: 'this node id; management tokens must carry it in their `node` claim' },
@@ -39,18 +46,29 @@ export const nodeAgentConfig = defineConfig({
       secret: true,
     },
     callbackIntervalMs: { env: 'CALLBACK_INTERVAL_MS', description: 'milliseconds between heartbeats (the control plane may change it)' },
+    logRetrievalDefaultLimit: { env: 'LOG_RETRIEVAL_DEFAULT_LIMIT', description: 'entries per GET /logs page when the caller gives no limit' },
+    logRetrievalMaxLimit: { env: 'LOG_RETRIEVAL_MAX_LIMIT', description: 'most entries a GET /logs page may ask for' },
+    logReaderTimeoutMs: { env: 'LOG_READER_TIMEOUT', description: 'deadline of one journalctl read, ms' },
+    logStreamBufferSize: { env: 'LOG_STREAM_BUFFER_SIZE', description: 'recent entries /logs/stream sends before the live ones' },
+    logStreamPingIntervalMs: { env: 'LOG_STREAM_PING_INTERVAL', description: 'ms between pings on /logs/stream' },
+    logStreamPongTimeoutMs: { env: 'LOG_STREAM_PONG_TIMEOUT', description: 'ms without a pong after which /logs/stream is closed' },
   },
 });
+
+function hasJournalctl(path: string | undefined): boolean {
+  return (path ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, 'journalctl')));
+}
 
 /** `bosun-node-agent`: HTTPS + WebSocket on :8443, every call authorised by a JWT. */
 export const app: AppDefinition<typeof nodeAgentConfig.schema> = {
   name: 'bosun-node-agent',
-  description: 'HTTPS + WebSocket node agent: terminals and workspace tabs today (agent sessions, workspaces and logs to come), each call authorised by a JWT from the control plane JWKS.',
+  description: 'HTTPS + WebSocket node agent: terminals, workspace tabs and logs (workspaces and agent sessions to come), each call authorised by a JWT from the control plane JWKS.',
   version: readPackageVersion(import.meta.url),
   exitCodeOf: exitCodeOfError,
   config: nodeAgentConfig,
   configFile: { env: 'NODE_AGENT_CONFIG' },
-  async start({ logger, config, env }) {
+  logFile: (config) => join(config.dataDir, 'logs', 'node-agent.log'),
+  async start({ logger, config, env, logTap }) {
     const version = readPackageVersion(import.meta.url);
     const verifier = new JwtVerifier({ controlPlaneUrl: config.controlPlaneUrl, nodeId: config.nodeId, logger });
     const tls = await loadOrCreateTls({
@@ -69,6 +87,18 @@ export const app: AppDefinition<typeof nodeAgentConfig.schema> = {
       logger,
       version,
       system: () => ({ hostname: hostname(), driver: stack.driverKind }),
+      logs: {
+        files: [0, 1, 2, 3].map((i) => join(config.dataDir, 'logs', `node-agent.log${i ? `.${i}` : ''}`)),
+        // The journal holds this agent's lines only when systemd runs it (and journalctl is here).
+        journal: Boolean(env.INVOCATION_ID) && hasJournalctl(env.PATH),
+        tap: logTap,
+        defaultLimit: config.logRetrievalDefaultLimit,
+        maxLimit: config.logRetrievalMaxLimit,
+        readerTimeoutMs: config.logReaderTimeoutMs,
+        streamBufferSize: config.logStreamBufferSize,
+        pingIntervalMs: config.logStreamPingIntervalMs,
+        pongTimeoutMs: config.logStreamPongTimeoutMs,
+      },
     });
     // Before listening: a token file open to others stops the start (insecure_file).
     const callbackToken = config.callbackToken ? callbackTokenStore(join(config.dataDir, 'callback-token'), config.callbackToken) : undefined;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { LogTap } from '@bosun/app-shell';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIENCE_NODE_MANAGEMENT, AUDIENCE_WORKSPACE_TERMINAL, JwtVerifier, KeyRing, TokenIssuer } from '@bosun/auth';
@@ -21,6 +22,7 @@ let server: FastifyInstance;
 let base: string;
 let tls: TlsMaterial;
 let verifier: JwtVerifier;
+let tap: LogTap;
 
 beforeAll(async () => {
   const ring = await KeyRing.open();
@@ -37,7 +39,22 @@ beforeAll(async () => {
   tls = await loadOrCreateTls({ dataDir });
   stack = await createTerminalStack({ dataDir, dockerHost: `unix://${join(dataDir, 'no-engine.sock')}`, env: { PATH: process.env.PATH }, logger: silentLogger });
   verifier = new JwtVerifier({ controlPlaneUrl, nodeId: NODE });
-  server = await buildNodeAgentServer({ tls, nodeId: NODE, verifier, terminals: stack.service, driver: stack.driver, logger: silentLogger, version: '9.9.9', terminalLimits: { maxMessageBytes: 4096 } });
+  tap = new LogTap(100);
+  tap.write(`${JSON.stringify({ level: 30, time: Date.now(), name: 'bosun-node-agent', msg: 'from the tap' })}\n`);
+  const logFile = join(dataDir, 'logs', 'node-agent.log');
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  writeFileSync(logFile, `${JSON.stringify({ level: 40, time: Date.now(), name: 'bosun-node-agent', msg: 'from the file' })}\n`);
+  server = await buildNodeAgentServer({
+    tls,
+    nodeId: NODE,
+    verifier,
+    terminals: stack.service,
+    driver: stack.driver,
+    logger: silentLogger,
+    version: '9.9.9',
+    terminalLimits: { maxMessageBytes: 4096 },
+    logs: { files: [logFile], journal: false, tap },
+  });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   base = address.replace('http://', 'https://');
 });
@@ -137,6 +154,29 @@ async function until<T>(fn: () => T | undefined | false, what: string): Promise<
   }
   throw new Error(`never: ${what}`);
 }
+
+describe('node agent logs', () => {
+  it('pages its own log file for a management token of this node and refuses terminal tokens and other nodes', async () => {
+    const r = await get('/logs?limit=10', await mgmt());
+    expect(r.status).toBe(200);
+    expect(r.body['entries']).toEqual([expect.objectContaining({ level: 'warn', message: 'from the file', source: 'bosun-node-agent' })]);
+    expect((await get('/logs', await term('ws-a'))).status).toBe(401);
+    expect((await get('/logs', await mgmt({ node: 'node-2' }))).status).toBe(403);
+    expect((await get('/logs')).status).toBe(401);
+  });
+
+  it('streams recent and live entries over wss with the token as a query parameter, and refuses the upgrade without one', async () => {
+    const ws = new WebSocket(`${base.replace('https', 'wss')}/logs/stream?token=${encodeURIComponent(await mgmt())}`, { ca: tls.cert });
+    const frames: Record<string, unknown>[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    await until(() => frames.find((f) => f['message'] === 'from the tap'), 'recent entry');
+    tap.write(`${JSON.stringify({ level: 50, time: Date.now(), name: 'bosun-node-agent', msg: 'live one' })}\n`);
+    await until(() => frames.find((f) => f['message'] === 'live one' && f['level'] === 'error'), 'live entry');
+    ws.close();
+    const refused = new WebSocket(`${base.replace('https', 'wss')}/logs/stream`, { ca: tls.cert });
+    expect(await new Promise<number>((r) => refused.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0)))).toBe(401);
+  });
+});
 
 describe('node agent /terminal/ws', () => {
   it('refuses the upgrade with 401 before any terminal opens when the token is missing or for the management API', async () => {

@@ -4,6 +4,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { AUDIENCE_NODE_MANAGEMENT, AUDIENCE_WORKSPACE_TERMINAL, bearerToken, type VerifiedClaims } from '@bosun/auth';
 import type { ContainerDriver } from '@bosun/container-driver';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { logRoutes, type LogRoutesOptions } from './logs.js';
 import { terminalSocket, type TerminalSocketOptions } from './terminal-socket.js';
 import { terminalMultiSocket } from './terminal-multi-socket.js';
 import { z } from 'zod';
@@ -39,6 +40,8 @@ export interface NodeAgentServerOptions {
   startedAt?: number;
   /** Finds a workspace's container for new terminals. */
   driver: Pick<ContainerDriver, 'list'>;
+  /** `GET /logs` and `/logs/stream` (management tokens); absent: no log routes. */
+  logs?: Omit<LogRoutesOptions, 'authorize' | 'logger'>;
   /** Limits of the terminal socket (see {@link TerminalSocketOptions}). */
   terminalLimits?: Pick<TerminalSocketOptions, 'maxMessageBytes' | 'maxMessagesPerSec' | 'maxBufferedBytes' | 'pingIntervalMs'>;
 }
@@ -149,6 +152,24 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
     workspaceOf: (req) => claimsOf.get(req.raw as object)?.workspace,
     ...o.terminalLimits,
   });
+  if (o.logs) {
+    // A management token of this node; on the stream socket the `token` query parameter too (browsers).
+    const authorizeLogs = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+      const query = req.query as { token?: unknown };
+      const header = req.headers.authorization;
+      try {
+        const token = header === undefined && typeof query.token === 'string' ? query.token : bearerToken(header);
+        await o.verifier.verify(token, { audience: AUDIENCE_NODE_MANAGEMENT, nodeId: o.nodeId });
+        return true;
+      } catch (err: unknown) {
+        const reason = (err as { reason?: string } | null)?.reason ?? toErrorBody(err).code;
+        o.logger.warn({ route: req.routeOptions.url, reason, ip: req.ip }, 'refused a request');
+        sendError(reply, err);
+        return false;
+      }
+    };
+    await app.register(logRoutes, { ...o.logs, authorize: authorizeLogs, logger: o.logger });
+  }
   await app.register(terminalMultiSocket, {
     terminals: o.terminals,
     driver: o.driver,
