@@ -7,3 +7,4 @@ export { SymlinkRefusedError, writePrivateFile, writePrivateFileSync, writePriva
 export { engineSocketCandidates, parseDockerHost, type EngineEndpoint } from './lib/engine-socket.js';
 export { LogThrottle, type LogThrottleOptions } from './lib/log-throttle.js';
 export { manualClock, type ManualClock } from './lib/manual-clock.js';
+export { readBoundedText } from './lib/bounded-body.js';

@@ -11,7 +11,7 @@ import { isLoopbackHost, readPrivateFileSync } from '@bosun/auth';
 import type { Logger } from '@bosun/logger';
 import { BosunError } from '@bosun/protocol';
 import type { AliveTerminal } from '@bosun/terminal-service';
-import { LogThrottle, systemClock, withDeadline, writePrivateFileSync, type Clock } from '@bosun/util';
+import { LogThrottle, readBoundedText, systemClock, withDeadline, writePrivateFileSync, type Clock } from '@bosun/util';
 import { z } from 'zod';
 
 /** A workspace with terminals alive, as reported. */
@@ -112,23 +112,6 @@ class ReplyError extends Error {
   }
 }
 
-async function readCapped(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new ReplyError('invalid_reply', res.status);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function failureCode(err: unknown): string {
   if (err instanceof ReplyError) return err.code;
@@ -177,7 +160,8 @@ export function startCallback(o: CallbackOptions): CallbackLoop {
       signal,
       redirect: 'error',
     });
-    const text = await readCapped(res, MAX_CALLBACK_REPLY_BYTES);
+    const text = await readBoundedText(res, MAX_CALLBACK_REPLY_BYTES);
+    if (text === undefined) throw new ReplyError('invalid_reply', res.status);
     if (!res.ok) {
       let code = `http_${res.status}`;
       try {

@@ -80,6 +80,14 @@ async function get(path: string, token?: string): Promise<{ status: number; body
   });
 }
 
+/** The token with one bit of its signature's 11th byte flipped (not a base64 padding bit, which decodes to the same bytes). */
+function flipSignatureByte(token: string): string {
+  const [h, p, sig] = token.split('.') as [string, string, string];
+  const bytes = Buffer.from(sig, 'base64url');
+  bytes[10] = (bytes[10] ?? 0) ^ 0x01;
+  return `${h}.${p}.${bytes.toString('base64url')}`;
+}
+
 const mgmt = async (o: { workspace?: string; node?: string; audience?: string; ttlSec?: number } = {}) =>
   (await issuer.mint({ sub: 'user-1', audience: o.audience ?? AUDIENCE_NODE_MANAGEMENT, node: o.node ?? NODE, ...(o.workspace ? { workspace: o.workspace } : {}), ...(o.ttlSec ? { ttlSec: o.ttlSec } : {}) })).token;
 const term = async (workspace: string) => (await issuer.mint({ sub: 'user-1', audience: AUDIENCE_WORKSPACE_TERMINAL, workspace })).token;
@@ -111,7 +119,7 @@ describe('node agent HTTPS', () => {
               ? await mgmt({ workspace: 'ws-b' })
               : kind === 'forged'
                 ? (await otherIssuer.mint({ sub: 'user-1', audience: AUDIENCE_NODE_MANAGEMENT, node: NODE })).token
-                : (await mgmt()).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+                : flipSignatureByte(await mgmt());
     const r = await get('/workspaces/ws-a/tabs', token);
     expect(r.status).toBe(status);
     expect(r.body).toMatchObject({ error: { details: { reason } } });

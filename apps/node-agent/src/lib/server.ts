@@ -6,7 +6,7 @@ import type { ContainerDriver } from '@bosun/container-driver';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { logRoutes, type LogRoutesOptions } from './logs.js';
 import { terminalSocket, type TerminalSocketOptions } from './terminal-socket.js';
-import { terminalMultiSocket } from './terminal-multi-socket.js';
+import { terminalMultiSocket, toTab } from './terminal-multi-socket.js';
 import { z } from 'zod';
 import type { TerminalService } from '@bosun/terminal-service';
 import type { TlsMaterial } from './tls.js';
@@ -86,10 +86,18 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } }));
 
-  /** Verifies the request's token for `scope`; answers the refusal itself and returns undefined when refused. */
-  const authorize = async (req: FastifyRequest, reply: FastifyReply, scope: RouteScope) => {
+  /**
+   * Verifies the request's token for `scope` (from `Authorization: Bearer`, or, where
+   * browsers need it and no header is sent, the `token` query parameter); answers the
+   * refusal itself (status, reason, `WWW-Authenticate`), logs the reason, never the
+   * token, and returns undefined when refused.
+   */
+  const authorize = async (req: FastifyRequest, reply: FastifyReply, scope: RouteScope, queryToken = false): Promise<VerifiedClaims | undefined> => {
     try {
-      return await o.verifier.verify(bearerToken(req.headers.authorization), scope);
+      const header = req.headers.authorization;
+      const query = (req.query ?? {}) as { token?: unknown };
+      const token = queryToken && header === undefined && typeof query.token === 'string' ? query.token : bearerToken(header);
+      return await o.verifier.verify(token, scope);
     } catch (err: unknown) {
       const reason = (err as { reason?: string } | null)?.reason ?? toErrorBody(err).code;
       o.logger.warn({ route: req.routeOptions.url, reason, ip: req.ip }, 'refused a request');
@@ -110,17 +118,7 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
     if (!params.success) return reply.code(400).send({ error: { code: 'invalid_field', message: 'bad workspace id', path: ['workspaceId'] } });
     const claims = await authorize(req, reply, { audience: AUDIENCE_NODE_MANAGEMENT, nodeId: o.nodeId, workspaceId: params.data.workspaceId });
     if (!claims) return reply;
-    const body: TabListBody = {
-      tabs: o.terminals.list({ tenant: params.data.workspaceId }).map((t) => ({
-        id: t.terminalId,
-        name: t.name.slice(0, 128) || t.terminalId,
-        createdAt: new Date(t.createdAt).toISOString(),
-        lastActivityAt: new Date(t.lastActivityAt).toISOString(),
-        cols: t.cols,
-        rows: t.rows,
-        alive: t.status === 'alive',
-      })),
-    };
+    const body: TabListBody = { tabs: o.terminals.list({ tenant: params.data.workspaceId }).map(toTab) };
     return TabListBodySchema.parse(body);
   });
 
@@ -132,18 +130,12 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
   app.addHook('preValidation', async (req, reply) => {
     const route = req.routeOptions.url;
     if (route !== '/terminal/ws' && route !== '/terminal/ws/multi') return;
-    const query = req.query as { token?: unknown; workspace?: unknown };
-    const header = req.headers.authorization;
-    const token = header === undefined && typeof query.token === 'string' ? query.token : undefined;
+    const query = req.query as { workspace?: unknown };
     const workspaceId = typeof query.workspace === 'string' ? query.workspace : undefined;
-    try {
-      const claims = await o.verifier.verify(token ?? bearerToken(header), { audience: AUDIENCE_WORKSPACE_TERMINAL, ...(workspaceId ? { workspaceId } : {}) });
-      claimsOf.set(req.raw, claims);
-    } catch (err: unknown) {
-      const reason = (err as { reason?: string } | null)?.reason ?? toErrorBody(err).code;
-      o.logger.warn({ route, reason, ip: req.ip }, 'refused a terminal socket');
-      return sendError(reply, err);
-    }
+    const claims = await authorize(req, reply, { audience: AUDIENCE_WORKSPACE_TERMINAL, ...(workspaceId ? { workspaceId } : {}) }, true);
+    if (!claims) return reply;
+    claimsOf.set(req.raw, claims);
+    return undefined;
   });
   await app.register(terminalSocket, {
     terminals: o.terminals,
@@ -154,20 +146,8 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
   });
   if (o.logs) {
     // A management token of this node; on the stream socket the `token` query parameter too (browsers).
-    const authorizeLogs = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
-      const query = req.query as { token?: unknown };
-      const header = req.headers.authorization;
-      try {
-        const token = header === undefined && typeof query.token === 'string' ? query.token : bearerToken(header);
-        await o.verifier.verify(token, { audience: AUDIENCE_NODE_MANAGEMENT, nodeId: o.nodeId });
-        return true;
-      } catch (err: unknown) {
-        const reason = (err as { reason?: string } | null)?.reason ?? toErrorBody(err).code;
-        o.logger.warn({ route: req.routeOptions.url, reason, ip: req.ip }, 'refused a request');
-        sendError(reply, err);
-        return false;
-      }
-    };
+    const authorizeLogs = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> =>
+      (await authorize(req, reply, { audience: AUDIENCE_NODE_MANAGEMENT, nodeId: o.nodeId }, true)) !== undefined;
     await app.register(logRoutes, { ...o.logs, authorize: authorizeLogs, logger: o.logger });
   }
   await app.register(terminalMultiSocket, {

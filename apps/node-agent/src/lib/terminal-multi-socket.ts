@@ -18,7 +18,8 @@ import type { TerminalHandle, TerminalInfo } from '@bosun/terminal-service';
 import { systemClock, type Clock } from '@bosun/util';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
-import { TERMINAL_CLOSE, type TerminalSocketOptions } from './terminal-socket.js';
+import { inboundGate, TERMINAL_CLOSE } from './socket-limits.js';
+import type { TerminalSocketOptions } from './terminal-socket.js';
 
 /** Options of {@link terminalMultiSocket}: those of the single socket, plus a session cap and a clock. */
 export interface TerminalMultiSocketOptions extends TerminalSocketOptions {
@@ -102,8 +103,7 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
     let inFlight = 0;
 
     // Limits: message rate (token bucket, bursts of twice the rate) and ping / pong.
-    let tokens = 2 * rate;
-    let lastRefill = clock.now();
+    const gate = inboundGate({ maxMessageBytes: maxMessage, maxMessagesPerSec: rate, clock });
     let alive = true;
     let pingTimer: unknown;
     const schedulePing = () => {
@@ -257,13 +257,9 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
     };
 
     socket.on('message', (raw, isBinary) => {
-      const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-      if (data.length > maxMessage) return socket.close(TERMINAL_CLOSE.tooLarge.code, TERMINAL_CLOSE.tooLarge.reason);
-      const now = clock.now();
-      tokens = Math.min(2 * rate, tokens + ((now - lastRefill) / 1000) * rate);
-      lastRefill = now;
-      if (tokens < 1) return socket.close(TERMINAL_CLOSE.policy.code, TERMINAL_CLOSE.policy.reason);
-      tokens -= 1;
+      const verdict = gate(raw);
+      if (!verdict.ok) return socket.close(verdict.close.code, verdict.close.reason);
+      const data = verdict.data;
       if (isBinary) return onBinary(data);
       const parsed = parseMessage(nodeAgentProtocol, data, { direction: 'toAgent', maxBytes: maxMessage });
       if (!parsed.ok) return sendError(parsed.error);

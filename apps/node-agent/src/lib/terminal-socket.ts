@@ -6,17 +6,9 @@ import type { ViewerMessage } from '@bosun/pty-manager';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import { inboundGate, TERMINAL_CLOSE } from './socket-limits.js';
 
-/** Close codes of the terminal sockets. */
-export const TERMINAL_CLOSE = Object.freeze({
-  normal: { code: 1000, reason: 'exited' },
-  policy: { code: 1008, reason: 'rate limit' },
-  badRequest: { code: 1008, reason: 'bad request' },
-  tooLarge: { code: 1009, reason: 'too large' },
-  idle: { code: 1001, reason: 'idle' },
-  refused: { code: 4004, reason: 'not found' },
-  slow: { code: 4008, reason: 'slow viewer' },
-} as const);
+export { TERMINAL_CLOSE } from './socket-limits.js';
 
 /** Options of {@link terminalSocket}. */
 export interface TerminalSocketOptions {
@@ -78,8 +70,7 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
     let handle: TerminalHandle | undefined;
     let sessionId = q.data.session;
     const early: { data: Buffer; binary: boolean }[] = [];
-    let tokens = 2 * rate;
-    let lastRefill = Date.now();
+    const gate = inboundGate({ maxMessageBytes: maxMessage, maxMessagesPerSec: rate });
     let alive = true;
     socket.on('pong', () => (alive = true));
     const ping = setInterval(() => {
@@ -104,13 +95,9 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
       }
     };
     socket.on('message', (raw, isBinary) => {
-      const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-      if (data.length > maxMessage) return socket.close(TERMINAL_CLOSE.tooLarge.code, TERMINAL_CLOSE.tooLarge.reason);
-      const now = Date.now();
-      tokens = Math.min(2 * rate, tokens + ((now - lastRefill) / 1000) * rate);
-      lastRefill = now;
-      if (tokens < 1) return socket.close(TERMINAL_CLOSE.policy.code, TERMINAL_CLOSE.policy.reason);
-      tokens -= 1;
+      const verdict = gate(raw);
+      if (!verdict.ok) return socket.close(verdict.close.code, verdict.close.reason);
+      const data = verdict.data;
       if (!handle) {
         if (early.length >= 256) return socket.close(TERMINAL_CLOSE.policy.code, 'too much before attach');
         return void early.push({ data, binary: isBinary });

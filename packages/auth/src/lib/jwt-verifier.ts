@@ -8,7 +8,7 @@ import { isIPv4 } from 'node:net';
 import type { Logger } from '@bosun/logger';
 import { silentLogger } from '@bosun/logger';
 import { BosunError } from '@bosun/protocol';
-import { LogThrottle, systemClock, withDeadline, type Clock } from '@bosun/util';
+import { LogThrottle, readBoundedText, systemClock, withDeadline, type Clock } from '@bosun/util';
 import {
   createLocalJWKSet,
   decodeProtectedHeader,
@@ -317,7 +317,8 @@ export class JwtVerifier {
       await res.body?.cancel().catch(() => undefined);
       throw new Error(`JWKS is ${declared} bytes, more than ${this.o.maxJwksBytes}`);
     }
-    const text = await readBounded(res, this.o.maxJwksBytes);
+    const text = await readBoundedText(res, this.o.maxJwksBytes);
+    if (text === undefined) throw new Error(`JWKS is more than ${this.o.maxJwksBytes} bytes`);
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -363,23 +364,6 @@ function parseControlPlaneUrl(raw: string): URL {
   throw BosunError.invalidArgument('controlPlaneUrl must be https: (http: only on a loopback host)', { url: url.origin });
 }
 
-async function readBounded(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`JWKS is more than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function mapJoseError(err: unknown, facts: Record<string, unknown>): unknown {
   const refuse = (reason: AuthReason, message: string, extra: Record<string, unknown> = {}) => new AuthError(reason, message, { details: { ...facts, ...extra } });

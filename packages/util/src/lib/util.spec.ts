@@ -125,3 +125,20 @@ describe('LogThrottle', () => {
     expect(lines[3]).toMatchObject({ repeated: 997 });
   });
 });
+
+describe('readBoundedText', () => {
+  it('reads a body up to the limit and gives undefined, cancelling the stream, past it', async () => {
+    const { readBoundedText } = await import('./bounded-body.js');
+    expect(await readBoundedText(new Response('hello'), 5)).toBe('hello');
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++;
+        c.enqueue(new Uint8Array(1024));
+      },
+    });
+    expect(await readBoundedText(new Response(endless), 10_000)).toBeUndefined();
+    expect(pulled).toBeLessThan(20);
+    expect(await readBoundedText(new Response(null), 1)).toBe('');
+  });
+});
