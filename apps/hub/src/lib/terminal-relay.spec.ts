@@ -13,7 +13,7 @@ interface OpenCmd {
 }
 
 /** A registry stand-in that records terminal.open requests and answers them (synchronously through onReply, like the real one). */
-function fakeRegistry(opts: { online?: boolean; streamEnd?: number; owner?: string; manual?: boolean } = {}) {
+function fakeRegistry(opts: { online?: boolean; streamEnd?: number; owner?: string; manual?: boolean; ringStart?: number } = {}) {
   const opens: { tenant: string; terminalId?: string; fromOffset?: number }[] = [];
   const held: (() => void)[] = [];
   const state = { online: opts.online ?? true };
@@ -26,7 +26,14 @@ function fakeRegistry(opts: { online?: boolean; streamEnd?: number; owner?: stri
       const reply =
         opts.owner !== undefined && cmd.tenant !== opts.owner
           ? { v: 1, type: 'error' as const, id: cmd.id, code: 'not_found', message: 'terminal not found' }
-          : { v: 1, type: 'terminal.open.result' as const, id: cmd.id, terminalId: cmd.terminalId!, offset: Math.min(cmd.fromOffset ?? 0, opts.streamEnd ?? Infinity) };
+          : {
+              v: 1,
+              type: 'terminal.open.result' as const,
+              id: cmd.id,
+              terminalId: cmd.terminalId!,
+              // Past the ring's start the worker replays from the offset asked; before it, it sends the screen at the end.
+              offset: (cmd.fromOffset ?? 0) < (opts.ringStart ?? 0) ? (opts.streamEnd ?? 0) : Math.min(cmd.fromOffset ?? 0, opts.streamEnd ?? Infinity),
+            };
       return new Promise((resolve) => {
         const answer = () => {
           hooks.onReply?.(reply as never);
@@ -202,5 +209,31 @@ describe('TerminalRelay terminals()', () => {
     // The ended one went first; the one a viewer still watches stays.
     expect(all.find((t) => t.terminalId === 'keep')).toBeUndefined();
     expect(all.find((t) => t.terminalId === 'live')).toMatchObject({ tenant: 'acme', state: 'alive', viewers: 1 });
+  });
+});
+
+describe('TerminalRelay when one client is far behind', () => {
+  it('gives the screen only to the client whose offset left the worker ring and replays the others from their own offsets', async () => {
+    const { registry, opens, answerNext } = fakeRegistry({ ringStart: 1000, streamEnd: 2000, manual: true });
+    const relay = new TerminalRelay(registry, silentLogger);
+    const far = client(0);
+    const near = client(1500);
+    void relay.join('w1', 't', 'term', far.c);
+    void relay.join('w1', 't', 'term', near.c);
+    // The first attach asks from the lowest offset; the worker answers with the screen at its end…
+    answerNext();
+    await settle();
+    // …which arrives (on the worker link, before any later reply) for the far client only.
+    relay.onSnapshot('w1', 'term', 2000, 'SCREEN');
+    expect(near.c.attached).toBe(false);
+    // The near client is then replayed from its own offset.
+    answerNext();
+    await settle();
+    expect(opens.map((o) => o.fromOffset)).toEqual([0, 1500]);
+    relay.onOutput('w1', 'term', 1500, buf(1500, 2100));
+    expect(near.control.filter((m) => m.type === 'snapshot')).toEqual([]);
+    expect(near.bytes).toEqual([...buf(1500, 2100)]);
+    expect(far.control.filter((m) => m.type === 'snapshot')).toEqual([{ type: 'snapshot', offset: 2000, data: 'SCREEN' }]);
+    expect(far.bytes).toEqual([...buf(2000, 2100)]);
   });
 });

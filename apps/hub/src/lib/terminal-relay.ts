@@ -30,6 +30,11 @@ interface Fanout {
   attaching: boolean;
   /** Another attach is needed when the current one ends (a client joined or a gap was seen meanwhile). */
   again: boolean;
+  /**
+   * Clients a snapshot is on its way to, with the offset it stands for: the next attach of
+   * the same loop counts them there, so it asks for the next client's offset instead.
+   */
+  snapshotFor: Map<RelayClient, number>;
 }
 
 /**
@@ -101,7 +106,7 @@ export class TerminalRelay implements WorkerTerminalEvents {
     const key = `${workerId}\u0000${tenant}\u0000${terminalId}`;
     let f = this.fanouts.get(key);
     if (!f) {
-      f = { key, workerId, tenant, terminalId, clients: new Set(), attaching: false, again: false };
+      f = { key, workerId, tenant, terminalId, clients: new Set(), attaching: false, again: false, snapshotFor: new Map() };
       this.fanouts.set(key, f);
       const t = tkey(workerId, terminalId);
       const set = this.byTerminal.get(t) ?? new Set();
@@ -181,7 +186,7 @@ export class TerminalRelay implements WorkerTerminalEvents {
           for (const c of f.clients) c.sendControl({ type: 'waiting', reason: 'worker offline' });
           return;
         }
-        const fromOffset = Math.min(...[...f.clients].map((c) => c.pos));
+        const fromOffset = Math.min(...[...f.clients].map((c) => f.snapshotFor.get(c) ?? c.pos));
         this.stats.attaches += 1;
         try {
           await this.registry.request(
@@ -201,6 +206,7 @@ export class TerminalRelay implements WorkerTerminalEvents {
       } while (f.again);
     } finally {
       f.attaching = false;
+      f.snapshotFor.clear();
     }
   }
 
@@ -228,9 +234,22 @@ export class TerminalRelay implements WorkerTerminalEvents {
         c.sendControl({ type: 'resync', offset: reply.offset, reason: 'the terminal stream began again on the worker' });
       }
     }
+    // The worker could not replay from `fromOffset` and sends the screen instead: only the
+    // clients at that offset take it. One further ahead may still be replayable from its own
+    // offset, so it waits for the next attach (from there) rather than skip to the screen.
+    const snapshot = reply.offset > fromOffset;
     for (const c of f.clients) {
+      if (snapshot && (f.snapshotFor.get(c) ?? c.pos) > fromOffset) {
+        if (!f.snapshotFor.has(c)) {
+          c.attached = false;
+          f.again = true;
+        }
+        continue;
+      }
       // A client that joined after this request was sent, from further back, waits for the next attach.
-      if (c.attached || c.pos < Math.min(fromOffset, reply.offset)) continue;
+      if (!c.attached && c.pos < Math.min(fromOffset, reply.offset)) continue;
+      if (snapshot) f.snapshotFor.set(c, reply.offset);
+      if (c.attached) continue;
       c.attached = true;
       c.sendControl({ type: 'attached', terminalId: f.terminalId, offset: c.pos });
     }
