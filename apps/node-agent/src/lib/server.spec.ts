@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { LogTap } from '@bosun/app-shell';
 import { tmpdir } from 'node:os';
@@ -9,11 +8,12 @@ import { createTerminalStack, type TerminalStack } from '@bosun/terminal-service
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startTestControlPlane } from './control-plane.test-util.js';
 import { buildNodeAgentServer } from './server.js';
 import { loadOrCreateTls, type TlsMaterial } from './tls.js';
 
 const NODE = 'node-1';
-let jwks: Server;
+let jwks: { close(): void };
 let issuer: TokenIssuer;
 let otherIssuer: TokenIssuer;
 let controlPlaneUrl: string;
@@ -25,14 +25,10 @@ let verifier: JwtVerifier;
 let tap: LogTap;
 
 beforeAll(async () => {
-  const ring = await KeyRing.open();
-  jwks = createServer((req, res) => {
-    if (req.url !== '/.well-known/jwks.json') res.writeHead(404).end();
-    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ring.jwks()));
-  });
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-  controlPlaneUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}`;
-  issuer = new TokenIssuer({ keyRing: ring, issuer: controlPlaneUrl });
+  const cp = await startTestControlPlane();
+  jwks = cp;
+  controlPlaneUrl = cp.url;
+  issuer = cp.issuer;
   // Same issuer name, a key the JWKS never published: a forger's token.
   otherIssuer = new TokenIssuer({ keyRing: await KeyRing.open(), issuer: controlPlaneUrl });
   const dataDir = mkdtempSync(join(tmpdir(), 'bosun-node-agent-'));

@@ -137,26 +137,21 @@ export async function buildNodeAgentServer(o: NodeAgentServerOptions): Promise<F
     claimsOf.set(req.raw, claims);
     return undefined;
   });
-  await app.register(terminalSocket, {
+  const sockets = {
     terminals: o.terminals,
     driver: o.driver,
     logger: o.logger,
-    workspaceOf: (req) => claimsOf.get(req.raw as object)?.workspace,
+    workspaceOf: (req: { raw: unknown }) => claimsOf.get(req.raw as object)?.workspace,
     ...o.terminalLimits,
-  });
+  };
+  await app.register(terminalSocket, sockets);
   if (o.logs) {
     // A management token of this node; on the stream socket the `token` query parameter too (browsers).
     const authorizeLogs = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> =>
       (await authorize(req, reply, { audience: AUDIENCE_NODE_MANAGEMENT, nodeId: o.nodeId }, true)) !== undefined;
     await app.register(logRoutes, { ...o.logs, authorize: authorizeLogs, logger: o.logger });
   }
-  await app.register(terminalMultiSocket, {
-    terminals: o.terminals,
-    driver: o.driver,
-    logger: o.logger,
-    workspaceOf: (req) => claimsOf.get(req.raw as object)?.workspace,
-    ...o.terminalLimits,
-  });
+  await app.register(terminalMultiSocket, sockets);
 
   return app;
 }

@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIENCE_NODE_MANAGEMENT, AUDIENCE_WORKSPACE_TERMINAL, JwtVerifier, KeyRing, TokenIssuer } from '@bosun/auth';
+import { AUDIENCE_NODE_MANAGEMENT, AUDIENCE_WORKSPACE_TERMINAL, JwtVerifier, type TokenIssuer } from '@bosun/auth';
 import { silentLogger } from '@bosun/logger';
 import { decodeTerminalFrame, encodeTerminalInputFrame } from '@bosun/protocol';
 import { PtyManager } from '@bosun/pty-manager';
@@ -12,12 +11,13 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startTestControlPlane } from './control-plane.test-util.js';
 import { buildNodeAgentServer } from './server.js';
 import { terminalMultiSocket } from './terminal-multi-socket.js';
 import { loadOrCreateTls, type TlsMaterial } from './tls.js';
 
 const NODE = 'node-1';
-let jwks: Server;
+let jwks: { close(): void };
 let issuer: TokenIssuer;
 let stack: TerminalStack;
 let server: FastifyInstance;
@@ -31,14 +31,10 @@ const clock = manualClock(1_000_000);
 let bare: { app: FastifyInstance; service: TerminalService; manager: PtyManager; url: string };
 
 beforeAll(async () => {
-  const ring = await KeyRing.open();
-  jwks = createServer((req, res) => {
-    if (req.url !== '/.well-known/jwks.json') res.writeHead(404).end();
-    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ring.jwks()));
-  });
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-  const controlPlaneUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}`;
-  issuer = new TokenIssuer({ keyRing: ring, issuer: controlPlaneUrl });
+  const cp = await startTestControlPlane();
+  jwks = cp;
+  const controlPlaneUrl = cp.url;
+  issuer = cp.issuer;
   const dataDir = mkdtempSync(join(tmpdir(), 'bosun-node-agent-multi-'));
   tls = await loadOrCreateTls({ dataDir });
   stack = await createTerminalStack({ dataDir, dockerHost: `unix://${join(dataDir, 'no-engine.sock')}`, env: { PATH: process.env.PATH }, logger: silentLogger });

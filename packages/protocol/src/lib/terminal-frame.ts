@@ -52,6 +52,14 @@ export interface TerminalFrameOptions {
 const ascii = new TextEncoder();
 const idDecoder = new TextDecoder('utf-8', { fatal: true });
 
+// Every byte of a frame is written by the encoder (kind, id length, id, extra, data), so on
+// Node it need not be zeroed first: a memory of its own (offset 0, not a pool slice), seen
+// as a plain Uint8Array. This module also runs in browsers (the hub page), which have no Buffer.
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): { buffer: ArrayBufferLike } } }).Buffer;
+function allocFrame(size: number): Uint8Array {
+  return nodeBuffer ? new Uint8Array(nodeBuffer.allocUnsafeSlow(size).buffer) : new Uint8Array(size);
+}
+
 // A stream of frames names the same terminal again and again: keep the last id checked and encoded.
 let lastId = '';
 let lastIdBytes = new Uint8Array(0);
@@ -68,9 +76,7 @@ function encodeId(terminalId: string, protocol: ProtocolName): Uint8Array {
 
 function header(kind: number, terminalId: string, extra: number, dataLength: number, protocol: ProtocolName) {
   const id = encodeId(terminalId, protocol);
-  // Every byte is written below (kind, id length, id, extra, data): no need to zero it
-  // first. A memory of its own (offset 0, not a pool slice), seen as a plain Uint8Array.
-  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(2 + id.byteLength + extra + dataLength).buffer);
+  const bytes = allocFrame(2 + id.byteLength + extra + dataLength);
   bytes[0] = kind;
   bytes[1] = id.byteLength;
   bytes.set(id, 2);
