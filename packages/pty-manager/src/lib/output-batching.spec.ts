@@ -70,3 +70,64 @@ describe('PtyManager output batching', () => {
     expect(() => new PtyManager({ outputBatching: { windowMs: 1.5 } })).toThrow(/windowMs/);
   });
 });
+
+describe('viewer flow control', () => {
+  it('pauses a fast program while a pause viewer is behind, drops none of its bytes, and resumes when it catches up', async () => {
+    const m = new PtyManager({ idleGraceMs: 0 });
+    const s = await m.create({ command: '/bin/sh', args: ['-c', 'head -c 3000000 /dev/zero | tr "\\0" "x"; echo; echo FLOW""-END'] });
+    const releases: (() => void)[] = [];
+    const chunks: { offset: number; length: number }[] = [];
+    let dropped = false;
+    let sawPaused = false;
+    let maxWaiting = 0;
+    let waiting = 0;
+    let text = '';
+    s.attach({
+      flow: 'pause',
+      maxPendingBytes: 64 * 1024,
+      onMessage: (msg) => {
+        if (msg.type === 'dropped') dropped = true;
+        if (msg.type !== 'data') return undefined;
+        chunks.push({ offset: msg.offset, length: msg.data.length });
+        text = (text + msg.data.toString('latin1')).slice(-64);
+        waiting += msg.data.length;
+        maxWaiting = Math.max(maxWaiting, waiting);
+        if (s.outputPaused) sawPaused = true;
+        // The consumer takes its bytes only when the test lets it.
+        return new Promise<void>((r) => releases.push(() => ((waiting -= msg.data.length), r())));
+      },
+    });
+    // Consume slowly: let one pending chunk go at a time, only once the program is held back.
+    for (let i = 0; i < 100_000 && !text.includes('FLOW-END'); i++) {
+      if (s.outputPaused || releases.length > 50) releases.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    for (const r of releases.splice(0)) r();
+    expect(text).toContain('FLOW-END');
+    expect(dropped).toBe(false);
+    expect(sawPaused).toBe(true);
+    // Every byte, in order, no gap: the viewer never lost its place.
+    let at = 0;
+    for (const c of chunks) {
+      expect(c.offset).toBe(at);
+      at += c.length;
+    }
+    expect(at).toBe(s.offset);
+    // Held back near the limit, not buffered without bound (four times the limit drops).
+    expect(maxWaiting).toBeLessThanOrEqual(4 * 64 * 1024);
+    await m.shutdown();
+  });
+
+  it('drops a drop viewer that falls behind in the same situation and never pauses the program for it', async () => {
+    const m = new PtyManager({ idleGraceMs: 0 });
+    const s = await m.create({ command: '/bin/sh', args: ['-c', 'head -c 2000000 /dev/zero | tr "\\0" "y"; sleep 5'] });
+    let dropped = false;
+    s.attach({ maxPendingBytes: 64 * 1024, onMessage: (msg) => (msg.type === 'dropped' ? void (dropped = true) : msg.type === 'data' ? new Promise(() => undefined) : undefined) });
+    for (let i = 0; i < 100_000 && !dropped; i++) {
+      expect(s.outputPaused).toBe(false);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(dropped).toBe(true);
+    await m.shutdown();
+  });
+});

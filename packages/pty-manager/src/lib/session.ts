@@ -121,6 +121,8 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   private readonly chunker = new Utf8Chunker();
   private readonly batcher: OutputBatcher | null;
   private readonly viewerSet = new Set<Viewer>();
+  /** `pause` viewers over their limit: output is not read while any is here. */
+  private readonly blockedViewers = new Set<Viewer>();
   /** The viewers as an array, replaced (never mutated) on attach/detach, so output can iterate it without copying. */
   private viewerList: readonly Viewer[] = [];
   private readonly subs: Disposable[] = [];
@@ -209,7 +211,7 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
     if (from > this.ring.start && from < end) from = this.charStart(from);
     const replay = from >= this.ring.start;
     const start: AttachStart = replay ? { kind: 'replay', offset: from } : { kind: 'snapshot', offset: end };
-    const viewer = new Viewer(id, this, options.onMessage, limit, options.manualAck ?? false, readOnly, start.offset);
+    const viewer = new Viewer(id, this, options.onMessage, limit, options.manualAck ?? false, readOnly, start.offset, options.flow ?? 'drop');
     this.viewerSet.add(viewer);
     this.viewerList = [...this.viewerSet];
     this.lastActivityAt = this.init.clock.now();
@@ -329,6 +331,25 @@ export class TerminalSession extends EventEmitter<SessionEvents> implements View
   /** @internal */
   resizeFrom(_viewer: Viewer, cols: number, rows: number): void {
     this.resize(cols, rows);
+  }
+
+  /** @internal */
+  setViewerBlocked(viewer: Viewer, blocked: boolean): void {
+    const before = this.blockedViewers.size;
+    if (blocked && this.viewerSet.has(viewer)) this.blockedViewers.add(viewer);
+    else this.blockedViewers.delete(viewer);
+    const after = this.blockedViewers.size;
+    try {
+      if (before === 0 && after > 0) this.init.process.pause?.();
+      else if (before > 0 && after === 0) this.init.process.resume?.();
+    } catch {
+      /* the process is going away */
+    }
+  }
+
+  /** True while a `pause` viewer holds the program's output back. */
+  get outputPaused(): boolean {
+    return this.blockedViewers.size > 0;
   }
 
   /** @internal */

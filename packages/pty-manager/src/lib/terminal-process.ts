@@ -35,6 +35,10 @@ export interface TerminalProcess {
    * manager (tmux). Optional; without it, shutdown closes the session.
    */
   detach?(): void;
+  /** Stops reading output (the program blocks once the terminal's buffer is full), for flow control. Optional. */
+  pause?(): void;
+  /** Reads output again after {@link pause}. */
+  resume?(): void;
 }
 
 /** What a {@link SpawnFactory} is asked to start. */
@@ -176,6 +180,8 @@ export const spawnNodePty: SpawnFactory = (req) => {
     onData: (cb) => p.onData((d) => cb(d as unknown as Buffer)),
     onExit: (cb) => p.onExit(({ exitCode, signal }) => cb({ exitCode, signal: signal ? signal : null })),
     write: typeof (p as unknown as { _fd?: unknown })._fd === 'number' ? directWriter((p as unknown as { _fd: number })._fd, (d) => p.write(d as unknown as string)) : (data) => p.write(data as string),
+    pause: () => p.pause(),
+    resume: () => p.resume(),
     resize: (cols, rows) => {
       try {
         p.resize(cols, rows);
@@ -259,6 +265,12 @@ export function fromDuplex(t: DuplexTerminal): TerminalProcess {
     },
     write(data) {
       if (!t.stream.writableEnded && !t.stream.destroyed) t.stream.write(data);
+    },
+    pause() {
+      t.stream.pause();
+    },
+    resume() {
+      t.stream.resume();
     },
     resize(cols, rows) {
       void Promise.resolve()

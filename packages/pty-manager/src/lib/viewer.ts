@@ -62,6 +62,14 @@ export interface AttachOptions {
    * or when the promise it returns settles.
    */
   manualAck?: boolean;
+  /**
+   * What happens when more than `maxPendingBytes` wait: `drop` (default) detaches the
+   * viewer as `slow`; `pause` stops reading the program's output until half of it has
+   * been consumed, so the program waits (backpressure, as over SSH) instead of the viewer
+   * losing its place. For a viewer that relays to others (an agent's link to its control
+   * plane); a `pause` viewer more than four times over the limit is dropped all the same.
+   */
+  flow?: 'drop' | 'pause';
   /** A label for logs and events (default: a generated id). */
   id?: string;
 }
@@ -78,6 +86,8 @@ export interface ViewerHost {
   writeFrom(viewer: Viewer, data: string | Buffer): void;
   resizeFrom(viewer: Viewer, cols: number, rows: number): void;
   detachViewer(viewer: Viewer, reason: DropReason | 'detached', message: string): void;
+  /** A `pause` viewer is over its limit (true) or back under half of it (false). */
+  setViewerBlocked?(viewer: Viewer, blocked: boolean): void;
 }
 
 /**
@@ -92,6 +102,7 @@ export class Viewer {
   private sentEnd: number;
   private acked: number;
   private closedFlag = false;
+  private blocked = false;
 
   /** @internal made by {@link TerminalSession.attach}. */
   constructor(
@@ -103,6 +114,7 @@ export class Viewer {
     private readonly manualAck: boolean,
     readOnly: boolean,
     startOffset: number,
+    private readonly flow: 'drop' | 'pause' = 'drop',
   ) {
     this.readOnly = readOnly;
     this.sentEnd = startOffset;
@@ -127,6 +139,13 @@ export class Viewer {
   /** With `manualAck`, marks every byte before `offset` as consumed. */
   ack(offset: number): void {
     if (offset > this.acked) this.acked = Math.min(offset, this.sentEnd);
+    this.maybeUnblock();
+  }
+
+  private maybeUnblock(): void {
+    if (!this.blocked || this.pendingBytes > this.maxPendingBytes / 2) return;
+    this.blocked = false;
+    this.host.setViewerBlocked?.(this, false);
   }
 
   /** Sends input, if this viewer may write. @throws PtyError `PTY_ERR_READ_ONLY` / `PTY_ERR_VIEWER_CLOSED` */
@@ -169,6 +188,10 @@ export class Viewer {
   markClosed(reason: DropReason | 'detached', message: string): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    if (this.blocked) {
+      this.blocked = false;
+      this.host.setViewerBlocked?.(this, false);
+    }
     if (reason !== 'detached') {
       try {
         void this.sink({ type: 'dropped', reason, message });
@@ -182,8 +205,15 @@ export class Viewer {
     if (this.closedFlag) return false;
     const after = this.manualAck ? this.sentEnd - this.acked : this.pending + bytes;
     if (bytes > 0 && after > this.maxPendingBytes) {
-      this.host.detachViewer(this, 'slow', `viewer fell more than ${this.maxPendingBytes} bytes behind`);
-      return false;
+      if (this.flow === 'pause' && after <= 4 * this.maxPendingBytes) {
+        if (!this.blocked) {
+          this.blocked = true;
+          this.host.setViewerBlocked?.(this, true);
+        }
+      } else {
+        this.host.detachViewer(this, 'slow', `viewer fell more than ${this.maxPendingBytes} bytes behind`);
+        return false;
+      }
     }
     let result: void | Promise<unknown>;
     try {
@@ -196,6 +226,7 @@ export class Viewer {
       this.pending += bytes;
       const done = (): void => {
         this.pending -= bytes;
+        this.maybeUnblock();
       };
       (result as Promise<unknown>).then(done, done);
     }

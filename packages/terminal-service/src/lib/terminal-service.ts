@@ -112,6 +112,8 @@ export interface AttachTerminalOptions {
   maxPendingBytes?: number;
   /** Count bytes as pending until {@link TerminalHandle.ack} (default false). */
   manualAck?: boolean;
+  /** Past `maxPendingBytes`: `drop` the viewer as slow (default) or `pause` the program's output until it catches up (see the PTY manager's `AttachOptions.flow`). */
+  flow?: 'drop' | 'pause';
 }
 
 /** One attached viewer. Its methods throw {@link BosunError}s (`forbidden` read-only, `conflict` detached or exited). */
@@ -330,6 +332,7 @@ export class TerminalService {
         ...(options.viewerId === undefined ? {} : { id: options.viewerId }),
         ...(options.maxPendingBytes === undefined ? {} : { maxPendingBytes: options.maxPendingBytes }),
         ...(options.manualAck === undefined ? {} : { manualAck: options.manualAck }),
+        ...(options.flow === undefined ? {} : { flow: options.flow }),
       }),
     );
     return { handle: toHandle(viewer), start };

@@ -24,6 +24,9 @@ export interface TerminalLink {
 
 type TerminalCommand = Extract<WorkerCommand, { type: `terminal.${string}` }>;
 
+/** Output a terminal may have on the orchestrator link, not yet taken by the socket, before its program is paused (resumed at half). */
+export const ORCHESTRATOR_PENDING_BYTES = 1024 * 1024;
+
 /**
  * Options of {@link TerminalBridge}: either a {@link TerminalService} the app built (and
  * reconciled), or what to build one from (the manager, driver and host-shell/tmux
@@ -191,6 +194,10 @@ export class TerminalBridge implements TerminalCommands {
     const { handle, start } = this.service.attach(owner, terminalId, {
       ...(fromOffset === undefined ? {} : { fromOffset }),
       viewerId: `orchestrator-${terminalId}`,
+      // The link relays to every viewer of the terminal: when it falls behind, the program
+      // waits (as over SSH) instead of the link losing its place and every viewer a replay.
+      flow: 'pause',
+      maxPendingBytes: ORCHESTRATOR_PENDING_BYTES,
       onMessage: (msg) => (gateOpen ? deliver(msg) : void held.push(msg)),
     });
     entry.handle = handle;
