@@ -17,6 +17,7 @@ export {
 export {
   JwtVerifier,
   MAX_CLOCK_TOLERANCE_SEC,
+  MAX_VERIFIED_CACHE,
   VERIFIER_ALGORITHMS,
   isLoopbackHost,
   type JwtVerifierOptions,

@@ -305,6 +305,33 @@ describe('JwtVerifier', () => {
     expect(v.cachedKids()).toContain(fresh.kid);
   });
 
+  it('checks a repeated token\'s signature once, yet refuses it once its key is retired from the JWKS', async () => {
+    const v = verifier({ refreshIntervalMs: 60_000, unknownKidCooldownMs: 1_000 });
+    const token = await sign(ed, {}, { ttlSec: 300 });
+    for (let i = 0; i < 5; i++) await v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL, workspaceId: 'ws-a' });
+    expect(v.stats.cacheHits).toBe(4);
+    // The route checks still run on a cached token: another workspace is refused.
+    await expectRefused(v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL, workspaceId: 'ws-b' }), 'workspace_mismatch', 403);
+    // Another audience is a different entry, checked by jose: refused.
+    await expectRefused(v.verify(token, { audience: AUDIENCE_NODE_MANAGEMENT }), 'wrong_audience', 401);
+    // The control plane retires the key; after the next refresh the cached token is checked again, and refused.
+    server.setDocument({ keys: [es.publicJwk] });
+    clock.advance(60_000);
+    await v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL }).catch(() => undefined); // starts the background refresh
+    await v.refresh();
+    await expectRefused(v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL }), 'unknown_kid', 401);
+  });
+
+  it('refuses a cached token once it has expired', async () => {
+    const v = verifier();
+    const token = await sign(ed, {}, { ttlSec: 60 });
+    await v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL });
+    await v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL });
+    expect(v.stats.cacheHits).toBe(1);
+    clock.advance(60_000 + 30_000 + 1_000);
+    await expectRefused(v.verify(token, { audience: AUDIENCE_WORKSPACE_TERMINAL }), 'token_expired', 401);
+  });
+
   it('fetches the JWKS at most once per window when flooded with unknown kids', async () => {
     const v = verifier({ unknownKidCooldownMs: 30_000, refreshIntervalMs: 3_600_000 });
     await v.verify(await sign(ed), { audience: AUDIENCE_WORKSPACE_TERMINAL });

@@ -4,6 +4,7 @@
  * period and the unknown-`kid` rate limit are all injected and testable; the keys are
  * then handed to jose's `createLocalJWKSet` and every signature and claim check is jose's.
  */
+import { createHash } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import type { Logger } from '@bosun/logger';
 import { silentLogger } from '@bosun/logger';
@@ -31,6 +32,9 @@ export type VerifierAlgorithm = (typeof VERIFIER_ALGORITHMS)[number];
 
 /** Largest clock tolerance a verifier accepts, in seconds. */
 export const MAX_CLOCK_TOLERANCE_SEC = 60;
+
+/** Most verified tokens a {@link JwtVerifier} remembers (the oldest are forgotten first). */
+export const MAX_VERIFIED_CACHE = 10_000;
 
 /** Options of {@link JwtVerifier}. Validated once by the constructor, then frozen. */
 export interface JwtVerifierOptions {
@@ -109,6 +113,15 @@ export class JwtVerifier {
   private readonly o: Readonly<Required<Omit<JwtVerifierOptions, 'nodeId' | 'controlPlaneUrl'>>> & { nodeId: string | undefined };
   private readonly throttle: LogThrottle;
   private keys: CachedKeys | undefined;
+  /**
+   * Tokens whose signature and times already checked out, by a hash of token and
+   * audience: a page that sends the same token on every request pays for the signature
+   * once. An entry holds only while the key set it was checked against is the current
+   * one (a refresh or a retired key re-checks it) and until `exp` (with the skew).
+   */
+  private readonly verified = new Map<string, { claims: VerifiedClaims; keys: CachedKeys }>();
+  /** Verifications answered from the cache (for tests and metrics). */
+  readonly stats = { cacheHits: 0 };
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<CachedKeys> | undefined;
   private readonly closed = new AbortController();
@@ -208,6 +221,26 @@ export class JwtVerifier {
   private async verifyToken(token: string | undefined | null, audience: string): Promise<VerifiedClaims> {
     if (token === undefined || token === null || token === '') throw new AuthError('token_missing', 'no token');
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_malformed', 'the token is not a string of at most 8 KiB');
+    const cacheKey = createHash('sha256').update(audience).update('\0').update(token).digest('base64url');
+    const hit = this.verified.get(cacheKey);
+    if (hit) {
+      const stillValid = hit.keys === this.keys && this.o.clock.now() < (hit.claims.exp + this.o.clockToleranceSec) * 1000;
+      if (stillValid) {
+        this.stats.cacheHits++;
+        // Keeps the periodic refresh going for tokens served from the cache too.
+        void this.currentKeys().catch(() => undefined);
+        return hit.claims;
+      }
+      this.verified.delete(cacheKey);
+    }
+    const { claims, keys } = await this.verifySignature(token, audience);
+    if (this.verified.size >= MAX_VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(cacheKey, { claims, keys });
+    return claims;
+  }
+
+  /** Checks the signature and claims with jose; returns the claims and the key set that verified them. */
+  private async verifySignature(token: string, audience: string): Promise<{ claims: VerifiedClaims; keys: CachedKeys }> {
     let header: ProtectedHeaderParameters;
     try {
       header = decodeProtectedHeader(token);
@@ -263,7 +296,7 @@ export class JwtVerifier {
       }
       if (!payload) throw mapJoseError(err, { alg, ...kidDetail });
     }
-    return claimsOf(payload);
+    return { claims: claimsOf(payload), keys };
   }
 
   private async currentKeys(): Promise<CachedKeys> {
