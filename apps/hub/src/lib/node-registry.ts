@@ -1,6 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '@bosun/util';
 import { JsonFileStore } from './file-store.js';
+import { secretTokenFormat } from './secret-token.js';
 
 /** One callback token of a node, as stored: its id and the sha256 of its secret, never the secret. */
 export interface CallbackTokenRecord {
@@ -105,15 +105,7 @@ interface Live extends NodeReport {
 export const NODE_ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Callback tokens look like `bnc_<id>_<secret>`: the id finds the node, the secret is compared by hash. */
-const TOKEN_RE = /^bnc_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
-
-const hash = (secret: string): string => createHash('sha256').update(secret).digest('hex');
-
-function sameHash(stored: string, secret: string): boolean {
-  const a = Buffer.from(stored, 'hex');
-  const b = Buffer.from(hash(secret), 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+const TOKENS = secretTokenFormat('bnc', 16);
 
 /**
  * The node agents the hub knows: registration with a callback token (256-bit random,
@@ -164,13 +156,13 @@ export class NodeRegistry {
 
   /** The node a callback token belongs to, or undefined for a wrong, malformed, rotated or revoked token. */
   verify(token: string | undefined): VerifiedNode | undefined {
-    const m = token ? TOKEN_RE.exec(token) : null;
-    if (!m) return undefined;
-    const nodeId = this.index.get(m[1]);
+    const t = TOKENS.parse(token);
+    if (!t) return undefined;
+    const nodeId = this.index.get(t.id);
     const node = nodeId === undefined ? undefined : this.store.value.nodes[nodeId];
     if (!node) return undefined;
-    if (node.current.id === m[1] && sameHash(node.current.hash, m[2])) return { node, slot: 'current' };
-    if (node.next?.id === m[1] && sameHash(node.next.hash, m[2])) return { node, slot: 'next' };
+    if (node.current.id === t.id && TOKENS.matches(node.current.hash, t.secret)) return { node, slot: 'current' };
+    if (node.next?.id === t.id && TOKENS.matches(node.next.hash, t.secret)) return { node, slot: 'next' };
     return undefined;
   }
 
@@ -240,9 +232,8 @@ export class NodeRegistry {
   }
 
   private mint(): { record: CallbackTokenRecord; token: string } {
-    const id = randomBytes(12).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16);
-    const secret = randomBytes(32).toString('base64url');
-    return { record: { id, hash: hash(secret), issuedAt: new Date(this.clock.now()).toISOString() }, token: `bnc_${id}_${secret}` };
+    const { id, hash, token } = TOKENS.mint();
+    return { record: { id, hash, issuedAt: new Date(this.clock.now()).toISOString() }, token };
   }
 
   /** Applies `fn` and re-indexes at once (before the write lands), then waits for the write. */

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { JsonFileStore } from './file-store.js';
+import { secretTokenFormat } from './secret-token.js';
 
 /** A worker the hub issued a token to. */
 export interface WorkerRecord {
@@ -16,11 +16,7 @@ interface StoreShape {
 }
 
 /** Tokens look like `bwt_<workerId>_<secret>`: the id finds the record in O(1), the secret is compared by hash. */
-const TOKEN_RE = /^bwt_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
-
-function hash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
+const TOKENS = secretTokenFormat('bwt', 12);
 
 /**
  * Issues and checks worker tokens. Tokens are 256-bit random secrets, stored only as
@@ -43,25 +39,20 @@ export class WorkerTokenStore {
   async issueMany(names: readonly string[]): Promise<{ workerId: string; token: string }[]> {
     const now = new Date().toISOString();
     const issued = names.map((name) => {
-      const workerId = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
-      const secret = randomBytes(32).toString('base64url');
-      return { name, workerId, secret, token: `bwt_${workerId}_${secret}` };
+      const { id: workerId, hash, token } = TOKENS.mint();
+      return { name, workerId, hash, token };
     });
     await this.store.update((d) => {
-      for (const i of issued) d.workers[i.workerId] = { workerId: i.workerId, name: i.name, tokenHash: hash(i.secret), createdAt: now };
+      for (const i of issued) d.workers[i.workerId] = { workerId: i.workerId, name: i.name, tokenHash: i.hash, createdAt: now };
     });
     return issued.map(({ workerId, token }) => ({ workerId, token }));
   }
 
   /** The worker a token belongs to, or undefined for a wrong, malformed or revoked token. */
   verify(token: string | undefined): WorkerRecord | undefined {
-    const m = token ? TOKEN_RE.exec(token) : null;
-    if (!m) return undefined;
-    const record = this.store.value.workers[m[1]];
-    if (!record) return undefined;
-    const a = Buffer.from(record.tokenHash, 'hex');
-    const b = Buffer.from(hash(m[2]), 'hex');
-    return a.length === b.length && timingSafeEqual(a, b) ? record : undefined;
+    const t = TOKENS.parse(token);
+    const record = t ? this.store.value.workers[t.id] : undefined;
+    return t && record && TOKENS.matches(record.tokenHash, t.secret) ? record : undefined;
   }
 
   /** Removes a worker and so invalidates its token. */
