@@ -8,3 +8,4 @@ export { engineSocketCandidates, parseDockerHost, type EngineEndpoint } from './
 export { LogThrottle, type LogThrottleOptions } from './lib/log-throttle.js';
 export { manualClock, type ManualClock } from './lib/manual-clock.js';
 export { readBoundedText } from './lib/bounded-body.js';
+export { isLoopbackHost } from './lib/loopback.js';

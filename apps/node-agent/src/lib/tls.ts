@@ -1,7 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { readPrivateFileSync } from '@bosun/auth';
 import { BosunError } from '@bosun/protocol';
 import type { Logger } from '@bosun/logger';
 import { writePrivateFileSync } from '@bosun/util';
@@ -37,9 +38,9 @@ function readPem(path: string, what: string): string {
   }
 }
 
-function fingerprint(cert: string, path: string): string {
+function parseCert(cert: string, path: string): X509Certificate {
   try {
-    return new X509Certificate(cert).fingerprint256;
+    return new X509Certificate(cert);
   } catch (err) {
     throw new BosunError('invalid_argument', `${path} is not a PEM certificate: ${(err as Error).message}`);
   }
@@ -50,7 +51,7 @@ function fingerprint(cert: string, path: string): string {
  * or neither), else a self-signed certificate made on first start and kept in
  * `DATA_DIR/tls` (key 0600; a key file others can read, or a symlink, is refused and
  * not reused). The certificate is checked to parse and to match its key.
- * @throws BosunError `invalid_argument` (one file without the other, unreadable, not PEM, key does not match)
+ * @throws BosunError `invalid_argument` (one file without the other, unreadable, not PEM, key does not match), `insecure_file` (the kept key is a symlink, another user's, or open to others)
  */
 export async function loadOrCreateTls(o: TlsOptions): Promise<TlsMaterial> {
   if (Boolean(o.certPath) !== Boolean(o.keyPath)) {
@@ -59,9 +60,9 @@ export async function loadOrCreateTls(o: TlsOptions): Promise<TlsMaterial> {
   if (o.certPath && o.keyPath) {
     const cert = readPem(o.certPath, 'certificate');
     const key = readPem(o.keyPath, 'key');
-    const fp = fingerprint(cert, o.certPath);
-    assertPair(cert, key, o.certPath);
-    return { cert, key, source: 'files', fingerprint256: fp };
+    const x509 = parseCert(cert, o.certPath);
+    assertPair(x509, key, o.certPath);
+    return { cert, key, source: 'files', fingerprint256: x509.fingerprint256 };
   }
   const dir = join(o.dataDir, 'tls');
   const certPath = join(dir, 'cert.pem');
@@ -89,36 +90,29 @@ export async function loadOrCreateTls(o: TlsOptions): Promise<TlsMaterial> {
   });
   writePrivateFileSync(keyPath, pems.private);
   writePrivateFileSync(certPath, pems.cert);
-  const fp = fingerprint(pems.cert, certPath);
+  const fp = parseCert(pems.cert, certPath).fingerprint256;
   o.logger?.info({ cert: certPath, fingerprint256: fp, names }, 'made a self-signed TLS certificate');
   return { cert: pems.cert, key: pems.private, source: 'self-signed', fingerprint256: fp };
 }
 
 function readKept(certPath: string, keyPath: string, logger: Logger | undefined): TlsMaterial | undefined {
-  let st;
-  try {
-    st = lstatSync(keyPath);
-  } catch {
-    return undefined;
-  }
-  if (!st.isFile()) throw new BosunError('invalid_argument', `${keyPath} is not a regular file (a symlink?); remove it to make a new pair`);
-  if ((st.mode & 0o077) !== 0) throw new BosunError('invalid_argument', `${keyPath} can be read by other users (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it or remove it`);
+  // Refuses a symlink, a file of another user or one others can read (insecure_file).
+  const key = readPrivateFileSync(keyPath);
+  if (key === undefined) return undefined;
   const cert = readPem(certPath, 'certificate');
-  const key = readPem(keyPath, 'key');
-  const fp = fingerprint(cert, certPath);
-  const expired = Date.parse(new X509Certificate(cert).validTo) <= Date.now();
-  if (expired) {
+  const x509 = parseCert(cert, certPath);
+  if (Date.parse(x509.validTo) <= Date.now()) {
     logger?.warn({ cert: certPath }, 'the kept self-signed certificate has expired; making a new one');
     return undefined;
   }
-  assertPair(cert, key, certPath);
-  return { cert, key, source: 'self-signed', fingerprint256: fp };
+  assertPair(x509, key, certPath);
+  return { cert, key, source: 'self-signed', fingerprint256: x509.fingerprint256 };
 }
 
-function assertPair(cert: string, key: string, certPath: string): void {
+function assertPair(x509: X509Certificate, key: string, certPath: string): void {
   let ok = false;
   try {
-    ok = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+    ok = x509.checkPrivateKey(createPrivateKey(key));
   } catch {
     ok = false;
   }

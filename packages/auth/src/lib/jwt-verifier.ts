@@ -5,11 +5,10 @@
  * then handed to jose's `createLocalJWKSet` and every signature and claim check is jose's.
  */
 import { createHash } from 'node:crypto';
-import { isIPv4 } from 'node:net';
 import type { Logger } from '@bosun/logger';
 import { silentLogger } from '@bosun/logger';
 import { BosunError } from '@bosun/protocol';
-import { LogThrottle, readBoundedText, systemClock, withDeadline, type Clock } from '@bosun/util';
+import { isLoopbackHost, LogThrottle, readBoundedText, systemClock, withDeadline, type Clock } from '@bosun/util';
 import {
   createLocalJWKSet,
   decodeProtectedHeader,
@@ -89,12 +88,8 @@ interface CachedKeys {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
-/** True for localhost and loopback IP literals (127.0.0.0/8, ::1). */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1') return true;
-  return isIPv4(h) && h.startsWith('127.');
-}
+/** True for localhost and loopback IP literals (one home: `@bosun/util`). */
+export { isLoopbackHost };
 
 /**
  * Verifies bearer JWTs minted by one control plane: signature against its JWKS (cached,

@@ -8,6 +8,7 @@
  * `maxPayload` to a `WebSocketServer`), so that ws refuses an oversize frame while
  * reading its header, before buffering it.
  */
+import { isLoopbackHost } from '@bosun/util';
 import { WebSocket, type RawData } from 'ws';
 import { CLOSE_CODES, CloseSignal, checkMaxFrameBytes, type Frame, type FrameHandler, type FrameStream } from './frame-stream.js';
 
@@ -44,9 +45,7 @@ export function canSkipMasking(url: string | URL): boolean {
   } catch {
     return false;
   }
-  if (u.protocol === 'wss:' || u.protocol === 'https:') return true;
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return u.protocol === 'wss:' || u.protocol === 'https:' || isLoopbackHost(u.hostname);
 }
 
 /**
