@@ -6,6 +6,7 @@ import { withDeadline } from '@bosun/util';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import { keepAlive } from './socket-limits.js';
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 const PINO_LEVEL: Record<number, LogLevel> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -222,19 +223,11 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, o) =>
     };
     for (const line of o.tap.recent(o.streamBufferSize ?? 100)) send(line);
     const stop = o.tap.subscribe(send);
-    let lastPong = Date.now();
-    socket.on('pong', () => (lastPong = Date.now()));
-    const pongTimeout = o.pongTimeoutMs ?? 90_000;
-    const ping = setInterval(() => {
-      if (Date.now() - lastPong > pongTimeout) return socket.close(1001, 'no pong');
-      socket.ping();
-    }, o.pingIntervalMs ?? 30_000);
-    ping.unref();
+    // Closed once a pong (or any message) has been missing for the pong timeout.
+    const interval = o.pingIntervalMs ?? 30_000;
+    const alive = keepAlive(socket, { intervalMs: interval, maxMissed: Math.max(1, Math.ceil((o.pongTimeoutMs ?? 90_000) / interval)) });
     // The stream is one way: anything the client sends is ignored, but counts as being alive.
-    socket.on('message', () => (lastPong = Date.now()));
-    socket.on('close', () => {
-      clearInterval(ping);
-      stop();
-    });
+    socket.on('message', alive.seen);
+    socket.on('close', stop);
   });
 };

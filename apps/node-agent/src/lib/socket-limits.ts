@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '@bosun/util';
-import type { RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 
 /** Close codes of the node agent's sockets. */
 export const TERMINAL_CLOSE = Object.freeze({
@@ -44,4 +44,38 @@ export function inboundGate(o: InboundGateOptions): (raw: RawData) => GateVerdic
     tokens -= 1;
     return { ok: true, data };
   };
+}
+
+/** Options of {@link keepAlive}. */
+export interface KeepAliveOptions {
+  /** Time between pings, ms. */
+  intervalMs: number;
+  /** Pings in a row that may go unanswered; on the next tick the socket is closed 1001 (default 1). */
+  maxMissed?: number;
+  clock?: Clock;
+}
+
+/**
+ * Pings `socket` every `intervalMs` and closes it with 1001 `idle` once `maxMissed` pings
+ * in a row got no pong (nor anything passed to `seen`). One heartbeat for every socket of
+ * the node agent; the timer stops when the socket closes.
+ */
+export function keepAlive(socket: WebSocket, o: KeepAliveOptions): { seen(): void } {
+  const clock = o.clock ?? systemClock;
+  const maxMissed = o.maxMissed ?? 1;
+  let missed = 0;
+  let timer: unknown;
+  const tick = () => {
+    if (missed >= maxMissed) return socket.close(TERMINAL_CLOSE.idle.code, TERMINAL_CLOSE.idle.reason);
+    missed++;
+    if (socket.readyState === socket.OPEN) socket.ping();
+    timer = clock.setTimeout(tick, o.intervalMs);
+    (timer as { unref?: () => void }).unref?.();
+  };
+  timer = clock.setTimeout(tick, o.intervalMs);
+  (timer as { unref?: () => void }).unref?.();
+  const seen = () => void (missed = 0);
+  socket.on('pong', seen);
+  socket.on('close', () => clock.clearTimeout(timer));
+  return { seen };
 }

@@ -18,7 +18,7 @@ import type { TerminalHandle, TerminalInfo } from '@bosun/terminal-service';
 import { systemClock, type Clock } from '@bosun/util';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
-import { inboundGate, TERMINAL_CLOSE } from './socket-limits.js';
+import { inboundGate, keepAlive, TERMINAL_CLOSE } from './socket-limits.js';
 import type { TerminalSocketOptions } from './terminal-socket.js';
 
 /** Options of {@link terminalMultiSocket}: those of the single socket, plus a session cap and a clock. */
@@ -104,18 +104,7 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
 
     // Limits: message rate (token bucket, bursts of twice the rate) and ping / pong.
     const gate = inboundGate({ maxMessageBytes: maxMessage, maxMessagesPerSec: rate, clock });
-    let alive = true;
-    let pingTimer: unknown;
-    const schedulePing = () => {
-      pingTimer = clock.setTimeout(() => {
-        if (!alive) return socket.close(TERMINAL_CLOSE.idle.code, TERMINAL_CLOSE.idle.reason);
-        alive = false;
-        if (open()) socket.ping();
-        schedulePing();
-      }, pingMs);
-    };
-    schedulePing();
-    socket.on('pong', () => (alive = true));
+    keepAlive(socket, { intervalMs: pingMs, clock });
 
     const sendBytes = (bytes: Uint8Array): void => {
       if (!open()) return;
@@ -266,7 +255,6 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
       onControl(parsed.message);
     });
     socket.on('close', () => {
-      clock.clearTimeout(pingTimer);
       for (const h of sessions.values()) h.detach();
       sessions.clear();
     });

@@ -6,7 +6,7 @@ import type { ViewerMessage } from '@bosun/pty-manager';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { inboundGate, TERMINAL_CLOSE } from './socket-limits.js';
+import { inboundGate, keepAlive, TERMINAL_CLOSE } from './socket-limits.js';
 
 export { TERMINAL_CLOSE } from './socket-limits.js';
 
@@ -24,7 +24,7 @@ export interface TerminalSocketOptions {
   maxMessagesPerSec?: number;
   /** Unsent bytes a socket may hold before the viewer is dropped with 4008 (default 4 MiB). */
   maxBufferedBytes?: number;
-  /** Ping interval, ms (default 30 000); a socket that answers no ping for 3 intervals is closed. */
+  /** Ping interval, ms (default 30 000); a socket that has not answered the last ping by the next one is closed 1001. */
   pingIntervalMs?: number;
 }
 
@@ -71,14 +71,7 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
     let sessionId = q.data.session;
     const early: { data: Buffer; binary: boolean }[] = [];
     const gate = inboundGate({ maxMessageBytes: maxMessage, maxMessagesPerSec: rate });
-    let alive = true;
-    socket.on('pong', () => (alive = true));
-    const ping = setInterval(() => {
-      if (!alive) return socket.close(TERMINAL_CLOSE.idle.code, TERMINAL_CLOSE.idle.reason);
-      alive = false;
-      socket.ping();
-    }, pingMs);
-    ping.unref();
+    keepAlive(socket, { intervalMs: pingMs });
 
     const onFrame = (data: Buffer, binary: boolean) => {
       if (!handle || !sessionId) return;
@@ -105,7 +98,6 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
       onFrame(data, isBinary);
     });
     socket.on('close', () => {
-      clearInterval(ping);
       handle?.detach();
     });
 
