@@ -12,6 +12,7 @@ import {
   type NodeAgentToViewerMessage,
   type Tab,
   type ViewerToNodeAgentMessage,
+  SignalSchema,
 } from '@bosun/protocol';
 import type { ViewerMessage } from '@bosun/pty-manager';
 import type { TerminalHandle, TerminalInfo } from '@bosun/terminal-service';
@@ -19,6 +20,7 @@ import { systemClock, type Clock } from '@bosun/util';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { inboundGate, keepAlive, TERMINAL_CLOSE } from './socket-limits.js';
+import { openWorkspaceTerminal } from './workspace-terminal.js';
 import type { TerminalSocketOptions } from './terminal-socket.js';
 
 /** Options of {@link terminalMultiSocket}: those of the single socket, plus a session cap and a clock. */
@@ -47,7 +49,6 @@ export function toTab(t: TerminalInfo): Tab {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Outgoing = DistributiveOmit<NodeAgentToViewerMessage, 'v'>;
 const CTX = { protocol: 'node-agent' } as const;
-const SIGNAL = /^SIG[A-Z0-9]{2,10}$/;
 
 /**
  * `WebSocket /terminal/ws/multi`: many terminals of the token's workspace over one
@@ -120,15 +121,13 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
     const attachSession = (sessionId: string, fromOffset: number | undefined, readOnly: boolean, reply: (offset: number, snapshot: boolean) => void): void => {
       sessions.get(sessionId)?.detach();
       sessions.delete(sessionId);
-      const held: ViewerMessage[] = [];
-      let gate = false;
       // Set once attached; a `dropped` from this viewer must not remove a newer one of the same session.
       const self: { handle?: TerminalHandle } = {};
       const deliver = (msg: ViewerMessage): void => {
         if (msg.type === 'data' || msg.type === 'snapshot') {
           sendBytes(encodeTerminalFrame({ terminalId: sessionId, offset: msg.offset, data: msg.data }, CTX));
         } else if (msg.type === 'exit') {
-          send({ type: 'exit', sessionId, code: msg.exitCode, ...(typeof msg.signal === 'string' && SIGNAL.test(msg.signal) ? { signal: msg.signal } : {}) });
+          send({ type: 'exit', sessionId, code: msg.exitCode, ...(typeof msg.signal === 'string' && SignalSchema.safeParse(msg.signal).success ? { signal: msg.signal } : {}) });
         } else if (msg.type === 'dropped') {
           if (self.handle && sessions.get(sessionId) === self.handle) sessions.delete(sessionId);
           // A socket too slow for one session is too slow for all of them.
@@ -139,13 +138,13 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
         ...(fromOffset === undefined ? {} : { fromOffset }),
         readOnly,
         viewerId: `node-agent-multi-${sessionId}`,
-        onMessage: (msg) => (gate ? deliver(msg) : void held.push(msg)),
+        hold: true,
+        onMessage: deliver,
       });
       self.handle = h;
       sessions.set(sessionId, h);
       reply(start.offset, start.kind === 'snapshot');
-      gate = true;
-      for (const m of held.splice(0)) deliver(m);
+      h.release();
     };
 
     const attached = (sessionId: string | undefined): TerminalHandle => {
@@ -159,14 +158,7 @@ export const terminalMultiSocket: FastifyPluginAsync<TerminalMultiSocketOptions>
       creating++;
       let info: TerminalInfo;
       try {
-        const containers = await o.driver.list(workspace).catch(() => []);
-        const running = containers.find((c) => c.status === 'running');
-        info = await o.terminals.open(owner, {
-          ...(running ? { containerId: running.id } : {}),
-          cols: m.cols ?? 80,
-          rows: m.rows ?? 24,
-          ...(m.name === undefined ? {} : { name: m.name }),
-        });
+        info = await openWorkspaceTerminal(o.terminals, o.driver, workspace, { cols: m.cols ?? 80, rows: m.rows ?? 24, ...(m.name === undefined ? {} : { name: m.name }) });
       } finally {
         creating--;
       }

@@ -1,12 +1,13 @@
 import type { ContainerDriver } from '@bosun/container-driver';
 import type { Logger } from '@bosun/logger';
-import { NODE_AGENT_PROTOCOL_VERSION as V, BosunError, nodeAgentProtocol, parseMessage, toErrorBody, type NodeAgentToViewerMessage } from '@bosun/protocol';
+import { NODE_AGENT_PROTOCOL_VERSION as V, BosunError, nodeAgentProtocol, parseMessage, SignalSchema, toErrorBody, type NodeAgentToViewerMessage } from '@bosun/protocol';
 import type { TerminalHandle, TerminalService } from '@bosun/terminal-service';
 import type { ViewerMessage } from '@bosun/pty-manager';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { inboundGate, keepAlive, TERMINAL_CLOSE } from './socket-limits.js';
+import { openWorkspaceTerminal } from './workspace-terminal.js';
 
 export { TERMINAL_CLOSE } from './socket-limits.js';
 
@@ -103,21 +104,15 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
 
     try {
       if (!sessionId) {
-        const containers = await o.driver.list(workspace).catch(() => []);
-        const running = containers.find((c) => c.status === 'running');
-        const t = await o.terminals.open(owner, { ...(running ? { containerId: running.id } : {}), cols: q.data.cols, rows: q.data.rows });
-        sessionId = t.terminalId;
+        sessionId = (await openWorkspaceTerminal(o.terminals, o.driver, workspace, { cols: q.data.cols, rows: q.data.rows })).terminalId;
       }
       if (socket.readyState !== socket.OPEN) return;
-      // The replay happens inside attach: hold it until `attached` has gone out.
-      const held: ViewerMessage[] = [];
-      let gate = false;
       const deliver = (msg: ViewerMessage): void => {
         if (msg.type === 'data' || msg.type === 'snapshot') {
           if (socket.bufferedAmount + msg.data.length > maxBuffered) return socket.close(TERMINAL_CLOSE.slow.code, TERMINAL_CLOSE.slow.reason);
           socket.send(msg.data, { binary: true });
         } else if (msg.type === 'exit') {
-          send({ type: 'exit', sessionId, code: msg.exitCode, ...(typeof msg.signal === 'string' && /^SIG[A-Z0-9]{2,10}$/.test(msg.signal) ? { signal: msg.signal } : {}) } as Omit<NodeAgentToViewerMessage, 'v'>);
+          send({ type: 'exit', sessionId, code: msg.exitCode, ...(typeof msg.signal === 'string' && SignalSchema.safeParse(msg.signal).success ? { signal: msg.signal } : {}) } as Omit<NodeAgentToViewerMessage, 'v'>);
         } else if (msg.type === 'dropped' && msg.reason !== 'session-removed') {
           socket.close(TERMINAL_CLOSE.slow.code, msg.message.slice(0, 100));
         }
@@ -125,11 +120,12 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
       const { handle: h, start } = o.terminals.attach(owner, sessionId, {
         ...(q.data.offset === undefined ? { fromOffset: 0 } : { fromOffset: q.data.offset }),
         viewerId: `node-agent-${sessionId}`,
-        onMessage: (msg) => (gate ? deliver(msg) : void held.push(msg)),
+        // The replay happens inside attach: held until `attached` has gone out.
+        hold: true,
+        onMessage: deliver,
       });
       send({ type: 'attached', sessionId, offset: start.offset, snapshot: start.kind === 'snapshot' } as Omit<NodeAgentToViewerMessage, 'v'>);
-      gate = true;
-      for (const m of held.splice(0)) deliver(m);
+      h.release();
       handle = h;
       for (const f of early.splice(0)) onFrame(f.data, f.binary);
     } catch (err) {

@@ -13,6 +13,7 @@ import {
   type SpawnFactory,
   type TerminalSession,
   type Viewer,
+  type ViewerMessage,
   type ViewerSink,
 } from '@bosun/pty-manager';
 import { systemClock, withDeadline, type Clock } from '@bosun/util';
@@ -114,6 +115,12 @@ export interface AttachTerminalOptions {
   manualAck?: boolean;
   /** Past `maxPendingBytes`: `drop` the viewer as slow (default) or `pause` the program's output until it catches up (see the PTY manager's `AttachOptions.flow`). */
   flow?: 'drop' | 'pause';
+  /**
+   * Hold every message (the replay or snapshot the attach starts with, and what follows)
+   * until {@link TerminalHandle.release}: for a transport that must first tell its peer
+   * where the stream starts (default false).
+   */
+  hold?: boolean;
 }
 
 /** One attached viewer. Its methods throw {@link BosunError}s (`forbidden` read-only, `conflict` detached or exited). */
@@ -130,6 +137,8 @@ export interface TerminalHandle {
   resize(cols: number, rows: number): void;
   ack(offset: number): void;
   detach(): void;
+  /** Hands over, in order, what an attach with `hold` kept back, and every later message at once (no-op otherwise). */
+  release(): void;
 }
 
 /** A terminal alive now, for `worker.register` and its like. */
@@ -324,10 +333,12 @@ export class TerminalService {
    */
   attach(owner: TerminalOwner, terminalId: string, options: AttachTerminalOptions): { handle: TerminalHandle; start: AttachStart } {
     const { session } = this.lookup(owner, terminalId);
+    const held: ViewerMessage[] = [];
+    let open = options.hold !== true;
     const { viewer, start } = pty(() =>
       session.attach({
         fromOffset: options.fromOffset ?? session.offset,
-        onMessage: options.onMessage,
+        onMessage: (msg) => (open ? options.onMessage(msg) : void held.push(msg)),
         ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
         ...(options.viewerId === undefined ? {} : { id: options.viewerId }),
         ...(options.maxPendingBytes === undefined ? {} : { maxPendingBytes: options.maxPendingBytes }),
@@ -335,7 +346,12 @@ export class TerminalService {
         ...(options.flow === undefined ? {} : { flow: options.flow }),
       }),
     );
-    return { handle: toHandle(viewer), start };
+    const release = (): void => {
+      if (open) return;
+      open = true;
+      for (const m of held.splice(0)) void options.onMessage(m);
+    };
+    return { handle: toHandle(viewer, release), start };
   }
 
   /**
@@ -598,7 +614,7 @@ function codeOf(err: unknown): string {
   return typeof c === 'string' ? c : 'internal';
 }
 
-function toHandle(viewer: Viewer): TerminalHandle {
+function toHandle(viewer: Viewer, release: () => void): TerminalHandle {
   return {
     get viewerId() {
       return viewer.id;
@@ -619,5 +635,6 @@ function toHandle(viewer: Viewer): TerminalHandle {
     resize: (cols, rows) => pty(() => viewer.resize(cols, rows)),
     ack: (offset) => viewer.ack(offset),
     detach: () => viewer.detach(),
+    release,
   };
 }

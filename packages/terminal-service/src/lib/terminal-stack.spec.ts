@@ -33,4 +33,25 @@ describe('createTerminalStack', () => {
       await stack.close();
     }
   });
+
+  it('holds an attach\'s replay and later messages until release, then hands them over in order', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bosun-stack-'));
+    const stack = await createTerminalStack({ dataDir, dockerHost: `unix://${join(dataDir, 'no-engine.sock')}`, env: { PATH: process.env.PATH }, logger: silentLogger });
+    try {
+      const t = await stack.service.open({ tenant: 'ws' }, { cmd: ['/bin/sh', '-c', 'echo first; read x; echo second-$x; sleep 5'] });
+      for (let i = 0; i < 500 && stack.service.get({ tenant: 'ws' }, t.terminalId).offset === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const got: string[] = [];
+      const { handle } = stack.service.attach({ tenant: 'ws' }, t.terminalId, { fromOffset: 0, hold: true, onMessage: (m) => void (m.type === 'data' && got.push(m.data.toString())) });
+      stack.service.input({ tenant: 'ws' }, t.terminalId, 'go\n');
+      for (let i = 0; i < 500 && stack.service.get({ tenant: 'ws' }, t.terminalId).offset < 20; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(got).toEqual([]);
+      handle.release();
+      expect(got.join('')).toMatch(/first[\s\S]*second-go/);
+      handle.release();
+      expect(got.join('').match(/first/g)).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
 });
+

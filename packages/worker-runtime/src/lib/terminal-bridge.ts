@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type WorkerCommand,
   type WorkerToOrchestratorMessage,
+  SignalSchema,
 } from '@bosun/protocol';
 import type { PtyManager, ViewerMessage } from '@bosun/pty-manager';
 import { TerminalService, type TerminalHandle, type TerminalOwner } from '@bosun/terminal-service';
@@ -187,8 +188,6 @@ export class TerminalBridge implements TerminalCommands {
   private attach(owner: TerminalOwner, terminalId: string, fromOffset: number | undefined): number {
     const link = this.link;
     if (!link) throw new CommandError('disconnected', 'no orchestrator connection');
-    const held: ViewerMessage[] = [];
-    let gateOpen = false;
     const entry: Attachment = { owner, handle: undefined as unknown as TerminalHandle, exited: false };
     const deliver = (msg: ViewerMessage): Promise<void> | void => this.deliver(link, terminalId, entry, msg);
     const { handle, start } = this.service.attach(owner, terminalId, {
@@ -198,17 +197,15 @@ export class TerminalBridge implements TerminalCommands {
       // waits (as over SSH) instead of the link losing its place and every viewer a replay.
       flow: 'pause',
       maxPendingBytes: ORCHESTRATOR_PENDING_BYTES,
-      onMessage: (msg) => (gateOpen ? deliver(msg) : void held.push(msg)),
+      hold: true,
+      onMessage: deliver,
     });
     entry.handle = handle;
     const previous = this.attached.get(terminalId);
     this.attached.set(terminalId, entry);
     previous?.handle.detach();
     // setImmediate runs after the promise chain that sends the reply has settled.
-    setImmediate(() => {
-      gateOpen = true;
-      for (const m of held.splice(0)) void deliver(m);
-    });
+    setImmediate(() => handle.release());
     return start.offset;
   }
 
@@ -226,7 +223,7 @@ export class TerminalBridge implements TerminalCommands {
           type: 'terminal.exit',
           terminalId,
           exitCode: msg.exitCode,
-          ...(typeof msg.signal === 'string' && /^SIG[A-Z0-9]{2,10}$/.test(msg.signal) ? { signal: msg.signal } : {}),
+          ...(typeof msg.signal === 'string' && SignalSchema.safeParse(msg.signal).success ? { signal: msg.signal } : {}),
         });
         return;
       case 'dropped':
