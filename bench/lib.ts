@@ -69,3 +69,18 @@ export function startHub(dataDir: string, port: number, pinned: boolean, fromDis
 export function appArgs(entry: string): string[] {
   return [...shebangNodeFlags(join(root, entry)), entry];
 }
+
+/** Polls `check` every 200 ms until it returns a value, or fails after `ms`. */
+export async function pollFor<T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(200);
+  }
+}

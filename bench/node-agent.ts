@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appArgs, freePort, root, sleep, startHub } from './lib.js';
+import { appArgs, freePort, pollFor, root, startHub } from './lib.js';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const seconds = Number(arg('seconds', '5'));
@@ -28,16 +28,6 @@ const cleanup = () => {
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('SIGINT', () => (cleanup(), process.exit(130)));
-
-async function pollFor<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Requests completed in `seconds` by `concurrency` loops on one keep-alive agent; every answer must have `status`. */
 async function load(port: number, ca: string, path: string, token: string | undefined, status: number): Promise<{ rps: number; p50: number; p99: number }> {

@@ -37,7 +37,7 @@ import { promisify } from 'node:util';
 import nodePty from 'node-pty';
 import WebSocket from 'ws';
 import { ensureEngine, TEST_IMAGE } from '../tools/src/engine.js';
-import { appArgs, freePort, pct, root, rssMb, sleep, startHub } from './lib.js';
+import { appArgs, freePort, pct, pollFor, root, rssMb, sleep, startHub } from './lib.js';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const rounds = Math.max(1, Number(arg('rounds', '5')));
@@ -170,20 +170,6 @@ function deadline<T>(what: string, ms: number, fn: (resolve: (v: T) => void, rej
   });
 }
 
-/** Polls `check` every 200 ms until it returns a value, or fails after `ms`. */
-async function pollFor<T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(200);
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // CPU time from /proc.
